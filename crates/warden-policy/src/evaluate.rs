@@ -125,7 +125,10 @@ impl Decision<'_> {
         let phrase = self.decided_by.map_or("policy", PolicyType::aws_phrase);
         match self.outcome {
             Outcome::Allowed => None,
-            Outcome::ExplicitDeny => Some(format!("{head} with an explicit deny in a {phrase}")),
+            Outcome::ExplicitDeny => {
+                let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                Some(format!("{head} with an explicit deny in {article} {phrase}"))
+            }
             Outcome::ImplicitDeny => Some(format!(
                 "{head} because no {phrase} allows the {} action",
                 ctx.action()
