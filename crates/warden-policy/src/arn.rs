@@ -33,14 +33,22 @@ impl<'a> Arn<'a> {
     /// Parses `arn:partition:service:region:account:resource`.
     pub fn parse(text: &'a str) -> Result<Arn<'a>, ArnError> {
         let mut parts = text.splitn(6, ':');
-        let (Some(prefix), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        let (
+            Some(prefix),
+            Some(partition),
+            Some(service),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
-        ) else {
+        )
+        else {
             if !text.starts_with("arn:") {
                 return Err(ArnError::MissingPrefix(text.to_owned()));
             }
@@ -286,7 +294,10 @@ mod tests {
         assert_eq!(arn.account, "");
         assert_eq!(arn.resource, "bucket/key:with:colons");
         assert_eq!(arn.to_string(), "arn:aws:s3:::bucket/key:with:colons");
-        assert!(matches!(Arn::parse("nope"), Err(ArnError::MissingPrefix(_))));
+        assert!(matches!(
+            Arn::parse("nope"),
+            Err(ArnError::MissingPrefix(_))
+        ));
         assert!(matches!(
             Arn::parse("arn:aws:s3"),
             Err(ArnError::TooFewComponents(_))
@@ -317,7 +328,10 @@ mod tests {
             "arn:aws:iam::???????????3:user/*",
             "arn:aws:iam::111122223333:user/x"
         ));
-        assert!(!m("arn:aws:iam::111122223333:user/x", "arn:aws:iam::111122223333"));
+        assert!(!m(
+            "arn:aws:iam::111122223333:user/x",
+            "arn:aws:iam::111122223333"
+        ));
         // Case-sensitive.
         assert!(!m("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket"));
     }
@@ -330,12 +344,21 @@ mod tests {
             "arn:aws:ec2:*:instance/*",
             "arn:aws:ec2:us-east-1:111122223333:instance/i-1"
         ));
-        assert!(r("arn:aws:ec2:us-*", "arn:aws:ec2:us-east-1:1:instance/i-1"));
+        assert!(r(
+            "arn:aws:ec2:us-*",
+            "arn:aws:ec2:us-east-1:1:instance/i-1"
+        ));
         // A star that does not end its segment stays inside it.
-        assert!(!r("arn:aws:ec2:*-1x:instance/*", "arn:aws:ec2:us-east-1:1:instance/i-1"));
+        assert!(!r(
+            "arn:aws:ec2:*-1x:instance/*",
+            "arn:aws:ec2:us-east-1:1:instance/i-1"
+        ));
         let p = "arn:aws:s3:::amzn-s3-demo-bucket/*/test/*";
         assert!(r(p, "arn:aws:s3:::amzn-s3-demo-bucket/1/test/object.jpg"));
-        assert!(r(p, "arn:aws:s3:::amzn-s3-demo-bucket/1///test///object.jpg"));
+        assert!(r(
+            p,
+            "arn:aws:s3:::amzn-s3-demo-bucket/1///test///object.jpg"
+        ));
         assert!(!r(p, "arn:aws:s3:::amzn-s3-demo-bucket/1-test/object.jpg"));
         assert!(!r(p, "arn:aws:s3:::amzn-s3-demo-bucket/test/object.jpg"));
     }
@@ -353,7 +376,13 @@ mod tests {
             true,
             ArnMatchMode::Resource,
         );
-        assert_eq!(p.matches("arn:aws:s3:::home/alice/f", &V), MatchResult::Match);
-        assert_eq!(p.matches("arn:aws:s3:::home/bob/f", &V), MatchResult::NoMatch);
+        assert_eq!(
+            p.matches("arn:aws:s3:::home/alice/f", &V),
+            MatchResult::Match
+        );
+        assert_eq!(
+            p.matches("arn:aws:s3:::home/bob/f", &V),
+            MatchResult::NoMatch
+        );
     }
 }

@@ -356,9 +356,15 @@ mod tests {
                 {"Effect":"Allow","Action":"*:Get*","Resource":"*"},
                 {"Effect":"Allow","Action":["S3:GETOBJECT","s3:List?ucket"],"Resource":"*"}]}"#,
         ]);
-        assert_eq!(ids(&s, "s3:GetObject"), vec![(0, 0), (1, 0), (1, 1), (1, 2)]);
+        assert_eq!(
+            ids(&s, "s3:GetObject"),
+            vec![(0, 0), (1, 0), (1, 1), (1, 2)]
+        );
         assert_eq!(ids(&s, "s3:PutObject"), vec![(0, 1), (1, 0)]);
-        assert_eq!(ids(&s, "ec2:DescribeInstances"), vec![(0, 1), (0, 2), (1, 0)]);
+        assert_eq!(
+            ids(&s, "ec2:DescribeInstances"),
+            vec![(0, 1), (0, 2), (1, 0)]
+        );
         assert_eq!(ids(&s, "s3:ListBucket"), vec![(1, 0), (1, 2)]);
         assert_eq!(ids(&s, "iam:GetUser"), vec![(0, 2), (1, 0), (1, 1)]);
     }

@@ -68,7 +68,9 @@ impl CompiledCondition {
                 }
                 _ => Values::Strings(vals.iter().map(|v| Matcher::parse(v, literal)).collect()),
             },
-            ValueType::Numeric => Values::Numbers(vals.iter().map(|v| values::parse_number(v)).collect()),
+            ValueType::Numeric => {
+                Values::Numbers(vals.iter().map(|v| values::parse_number(v)).collect())
+            }
             ValueType::Date => Values::Dates(vals.iter().map(|v| values::parse_date(v)).collect()),
             ValueType::Bool => Values::Bools(vals.iter().map(|v| values::parse_bool(v)).collect()),
             ValueType::Binary => {
@@ -99,7 +101,7 @@ impl CompiledCondition {
         if let Values::Null(wanted) = &self.values {
             // `Null: true` means "the key is absent". An empty value set counts as absent.
             let absent = request_values.is_none_or(|v| v.is_empty());
-            return wanted.iter().any(|w| *w == Some(absent));
+            return wanted.contains(&Some(absent));
         }
         let request_values = match request_values {
             None => {
@@ -117,8 +119,12 @@ impl CompiledCondition {
                 let any = request_values.iter().any(|v| positive(v));
                 any != negated
             }
-            Some(SetQualifier::ForAnyValue) => request_values.iter().any(|v| positive(v) != negated),
-            Some(SetQualifier::ForAllValues) => request_values.iter().all(|v| positive(v) != negated),
+            Some(SetQualifier::ForAnyValue) => {
+                request_values.iter().any(|v| positive(v) != negated)
+            }
+            Some(SetQualifier::ForAllValues) => {
+                request_values.iter().all(|v| positive(v) != negated)
+            }
         }
     }
 
@@ -133,7 +139,12 @@ impl CompiledCondition {
 
     /// Whether request value `v` matches any policy value, in the operator's positive sense
     /// (`StringNotEquals` compares for equality here; the caller negates).
-    fn matches_any<'p>(&'p self, v: &str, ctx: &RequestContext, missing: &mut Vec<&'p str>) -> bool {
+    fn matches_any<'p>(
+        &'p self,
+        v: &str,
+        ctx: &RequestContext,
+        missing: &mut Vec<&'p str>,
+    ) -> bool {
         let mut note = |r: MatchResult<'p>| match r {
             MatchResult::Match => true,
             MatchResult::NoMatch => false,
@@ -158,7 +169,7 @@ impl CompiledCondition {
                 None => false,
             },
             Values::Bools(bs) => match values::parse_bool(v) {
-                Some(x) => bs.iter().any(|b| *b == Some(x)),
+                Some(x) => bs.contains(&Some(x)),
                 None => false,
             },
             Values::Binary(bs) => match values::parse_binary(v) {
@@ -175,8 +186,8 @@ impl CompiledCondition {
 
     /// Applies a numeric or date operator to `request.cmp(policy)`.
     fn compare(&self, ordering: Option<std::cmp::Ordering>) -> bool {
-        use std::cmp::Ordering::*;
         use OperatorKind::*;
+        use std::cmp::Ordering::*;
         let Some(o) = ordering else { return false };
         match self.operator.kind {
             NumericEquals | NumericNotEquals | DateEquals | DateNotEquals => o == Equal,
@@ -235,20 +246,52 @@ mod tests {
 
     #[test]
     fn string_operators() {
-        let k = |v: &'static str| vec![("s3:prefix", std::slice::from_ref(Box::leak(Box::new(v))) as &[&str])];
+        let k = |v: &'static str| {
+            vec![(
+                "s3:prefix",
+                std::slice::from_ref(Box::leak(Box::new(v))) as &[&str],
+            )]
+        };
         assert!(eval(r#"{"StringEquals":{"s3:prefix":["a","b"]}}"#, &k("b")));
         assert!(!eval(r#"{"StringEquals":{"s3:prefix":"a"}}"#, &k("A")));
-        assert!(eval(r#"{"StringEqualsIgnoreCase":{"s3:prefix":"a"}}"#, &k("A")));
-        assert!(!eval(r#"{"StringNotEqualsIgnoreCase":{"s3:prefix":"a"}}"#, &k("A")));
+        assert!(eval(
+            r#"{"StringEqualsIgnoreCase":{"s3:prefix":"a"}}"#,
+            &k("A")
+        ));
+        assert!(!eval(
+            r#"{"StringNotEqualsIgnoreCase":{"s3:prefix":"a"}}"#,
+            &k("A")
+        ));
         // NOR across values for negated operators.
-        assert!(!eval(r#"{"StringNotEquals":{"s3:prefix":["a","b"]}}"#, &k("a")));
-        assert!(eval(r#"{"StringNotEquals":{"s3:prefix":["a","b"]}}"#, &k("c")));
-        assert!(eval(r#"{"StringLike":{"s3:prefix":"home/*"}}"#, &k("home/x")));
-        assert!(!eval(r#"{"StringLike":{"s3:prefix":"home/?"}}"#, &k("home/xy")));
-        assert!(eval(r#"{"StringNotLike":{"s3:prefix":"home/*"}}"#, &k("other")));
+        assert!(!eval(
+            r#"{"StringNotEquals":{"s3:prefix":["a","b"]}}"#,
+            &k("a")
+        ));
+        assert!(eval(
+            r#"{"StringNotEquals":{"s3:prefix":["a","b"]}}"#,
+            &k("c")
+        ));
+        assert!(eval(
+            r#"{"StringLike":{"s3:prefix":"home/*"}}"#,
+            &k("home/x")
+        ));
+        assert!(!eval(
+            r#"{"StringLike":{"s3:prefix":"home/?"}}"#,
+            &k("home/xy")
+        ));
+        assert!(eval(
+            r#"{"StringNotLike":{"s3:prefix":"home/*"}}"#,
+            &k("other")
+        ));
         // Equals does not treat `*` as a wildcard.
-        assert!(!eval(r#"{"StringEquals":{"s3:prefix":"home/*"}}"#, &k("home/x")));
-        assert!(eval(r#"{"StringEquals":{"s3:prefix":"home/*"}}"#, &k("home/*")));
+        assert!(!eval(
+            r#"{"StringEquals":{"s3:prefix":"home/*"}}"#,
+            &k("home/x")
+        ));
+        assert!(eval(
+            r#"{"StringEquals":{"s3:prefix":"home/*"}}"#,
+            &k("home/*")
+        ));
     }
 
     #[test]
@@ -269,46 +312,121 @@ mod tests {
         assert!(!eval(r#"{"NumericLessThan":{"s3:max-keys":"10"}}"#, k));
         assert!(eval(r#"{"NumericLessThanEquals":{"s3:max-keys":"10"}}"#, k));
         assert!(eval(r#"{"NumericGreaterThan":{"s3:max-keys":"9.5"}}"#, k));
-        assert!(eval(r#"{"NumericGreaterThanEquals":{"s3:max-keys":"10"}}"#, k));
-        assert!(!eval(r#"{"NumericGreaterThanEquals":{"s3:max-keys":"11"}}"#, k));
+        assert!(eval(
+            r#"{"NumericGreaterThanEquals":{"s3:max-keys":"10"}}"#,
+            k
+        ));
+        assert!(!eval(
+            r#"{"NumericGreaterThanEquals":{"s3:max-keys":"11"}}"#,
+            k
+        ));
         // A request value that is not a number matches nothing.
-        assert!(!eval(r#"{"NumericEquals":{"s3:max-keys":"10"}}"#, &[("s3:max-keys", &["ten"])]));
+        assert!(!eval(
+            r#"{"NumericEquals":{"s3:max-keys":"10"}}"#,
+            &[("s3:max-keys", &["ten"])]
+        ));
     }
 
     #[test]
     fn date_operators_accept_iso8601_and_epoch() {
         let k: &[(&str, &[&str])] = &[("aws:CurrentTime", &["2020-06-01T12:00:00Z"])];
-        assert!(eval(r#"{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}"#, k));
-        assert!(eval(r#"{"DateLessThan":{"aws:CurrentTime":"2021-01-01"}}"#, k));
-        assert!(eval(r#"{"DateEquals":{"aws:CurrentTime":"1591012800"}}"#, k));
-        assert!(!eval(r#"{"DateNotEquals":{"aws:CurrentTime":"2020-06-01T14:00:00+02:00"}}"#, k));
-        assert!(eval(r#"{"DateLessThanEquals":{"aws:CurrentTime":"2020-06-01T12:00:00Z"}}"#, k));
-        assert!(eval(r#"{"DateGreaterThanEquals":{"aws:CurrentTime":"2020-06-01T12:00:00Z"}}"#, k));
-        assert!(eval(r#"{"DateGreaterThan":{"aws:EpochTime":"2020-01-01T00:00:00Z"}}"#, &[("aws:EpochTime", &["1591012800"])]));
+        assert!(eval(
+            r#"{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}"#,
+            k
+        ));
+        assert!(eval(
+            r#"{"DateLessThan":{"aws:CurrentTime":"2021-01-01"}}"#,
+            k
+        ));
+        assert!(eval(
+            r#"{"DateEquals":{"aws:CurrentTime":"1591012800"}}"#,
+            k
+        ));
+        assert!(!eval(
+            r#"{"DateNotEquals":{"aws:CurrentTime":"2020-06-01T14:00:00+02:00"}}"#,
+            k
+        ));
+        assert!(eval(
+            r#"{"DateLessThanEquals":{"aws:CurrentTime":"2020-06-01T12:00:00Z"}}"#,
+            k
+        ));
+        assert!(eval(
+            r#"{"DateGreaterThanEquals":{"aws:CurrentTime":"2020-06-01T12:00:00Z"}}"#,
+            k
+        ));
+        assert!(eval(
+            r#"{"DateGreaterThan":{"aws:EpochTime":"2020-01-01T00:00:00Z"}}"#,
+            &[("aws:EpochTime", &["1591012800"])]
+        ));
     }
 
     #[test]
     fn bool_binary_ip_arn() {
-        assert!(eval(r#"{"Bool":{"aws:SecureTransport":"true"}}"#, &[("aws:SecureTransport", &["true"])]));
-        assert!(eval(r#"{"Bool":{"aws:SecureTransport":false}}"#, &[("aws:SecureTransport", &["false"])]));
-        assert!(!eval(r#"{"Bool":{"aws:SecureTransport":"true"}}"#, &[("aws:SecureTransport", &["false"])]));
-        assert!(eval(r#"{"BinaryEquals":{"k:bin":"QmluYXJ5VmFsdWVJbkJhc2U2NA=="}}"#, &[("k:bin", &["QmluYXJ5VmFsdWVJbkJhc2U2NA=="])]));
-        assert!(!eval(r#"{"BinaryEquals":{"k:bin":"QmluYXJ5VmFsdWVJbkJhc2U2NA=="}}"#, &[("k:bin", &["AAAA"])]));
+        assert!(eval(
+            r#"{"Bool":{"aws:SecureTransport":"true"}}"#,
+            &[("aws:SecureTransport", &["true"])]
+        ));
+        assert!(eval(
+            r#"{"Bool":{"aws:SecureTransport":false}}"#,
+            &[("aws:SecureTransport", &["false"])]
+        ));
+        assert!(!eval(
+            r#"{"Bool":{"aws:SecureTransport":"true"}}"#,
+            &[("aws:SecureTransport", &["false"])]
+        ));
+        assert!(eval(
+            r#"{"BinaryEquals":{"k:bin":"QmluYXJ5VmFsdWVJbkJhc2U2NA=="}}"#,
+            &[("k:bin", &["QmluYXJ5VmFsdWVJbkJhc2U2NA=="])]
+        ));
+        assert!(!eval(
+            r#"{"BinaryEquals":{"k:bin":"QmluYXJ5VmFsdWVJbkJhc2U2NA=="}}"#,
+            &[("k:bin", &["AAAA"])]
+        ));
         let ip: &[(&str, &[&str])] = &[("aws:SourceIp", &["203.0.113.7"])];
-        assert!(eval(r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, ip));
-        assert!(eval(r#"{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.7"]}}"#, ip));
+        assert!(eval(
+            r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#,
+            ip
+        ));
+        assert!(eval(
+            r#"{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","203.0.113.7"]}}"#,
+            ip
+        ));
         assert!(!eval(r#"{"IpAddress":{"aws:SourceIp":"203.0.113.8"}}"#, ip));
-        assert!(eval(r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, ip));
+        assert!(eval(
+            r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+            ip
+        ));
         assert!(!eval(r#"{"IpAddress":{"aws:SourceIp":"::/0"}}"#, ip));
         let ip6: &[(&str, &[&str])] = &[("aws:SourceIp", &["2001:db8:1234:5678::1"])];
-        assert!(eval(r#"{"IpAddress":{"aws:SourceIp":"2001:DB8:1234:5678::/64"}}"#, ip6));
-        let arn: &[(&str, &[&str])] = &[("aws:SourceArn", &["arn:aws:sns:us-east-1:111122223333:topic"])];
-        assert!(eval(r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:111122223333:*"}}"#, arn));
-        assert!(eval(r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:*:111122223333:*"}}"#, arn));
-        assert!(!eval(r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:444455556666:*"}}"#, arn));
-        assert!(eval(r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:sqs:*"}}"#, arn));
+        assert!(eval(
+            r#"{"IpAddress":{"aws:SourceIp":"2001:DB8:1234:5678::/64"}}"#,
+            ip6
+        ));
+        let arn: &[(&str, &[&str])] = &[(
+            "aws:SourceArn",
+            &["arn:aws:sns:us-east-1:111122223333:topic"],
+        )];
+        assert!(eval(
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:111122223333:*"}}"#,
+            arn
+        ));
+        assert!(eval(
+            r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:*:111122223333:*"}}"#,
+            arn
+        ));
+        assert!(!eval(
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:444455556666:*"}}"#,
+            arn
+        ));
+        assert!(eval(
+            r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:sqs:*"}}"#,
+            arn
+        ));
         // ARN operators check each component on its own: `*` in the region stays in the region.
-        assert!(!eval(r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:topic"}}"#, arn));
+        assert!(!eval(
+            r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:topic"}}"#,
+            arn
+        ));
     }
 
     /// IAM User Guide, condition operators: "If the key that you specify in a policy condition
@@ -318,22 +436,55 @@ mod tests {
     #[test]
     fn absent_keys() {
         let none: &[(&str, &[&str])] = &[];
-        assert!(!eval(r#"{"StringEquals":{"aws:PrincipalTag/x":"a"}}"#, none));
-        assert!(eval(r#"{"StringNotEquals":{"aws:PrincipalTag/x":"a"}}"#, none));
-        assert!(eval(r#"{"StringEqualsIfExists":{"aws:PrincipalTag/x":"a"}}"#, none));
+        assert!(!eval(
+            r#"{"StringEquals":{"aws:PrincipalTag/x":"a"}}"#,
+            none
+        ));
+        assert!(eval(
+            r#"{"StringNotEquals":{"aws:PrincipalTag/x":"a"}}"#,
+            none
+        ));
+        assert!(eval(
+            r#"{"StringEqualsIfExists":{"aws:PrincipalTag/x":"a"}}"#,
+            none
+        ));
         assert!(eval(r#"{"ArnNotLike":{"aws:SourceArn":"arn:*"}}"#, none));
         assert!(!eval(r#"{"NumericLessThan":{"s3:max-keys":"5"}}"#, none));
-        assert!(eval(r#"{"NumericLessThanIfExists":{"s3:max-keys":"5"}}"#, none));
-        assert!(eval(r#"{"ForAllValues:StringEquals":{"aws:TagKeys":"a"}}"#, none));
-        assert!(!eval(r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":"a"}}"#, none));
-        assert!(!eval(r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":"a"}}"#, none));
-        assert!(eval(r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"a"}}"#, none));
+        assert!(eval(
+            r#"{"NumericLessThanIfExists":{"s3:max-keys":"5"}}"#,
+            none
+        ));
+        assert!(eval(
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":"a"}}"#,
+            none
+        ));
+        assert!(!eval(
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":"a"}}"#,
+            none
+        ));
+        assert!(!eval(
+            r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":"a"}}"#,
+            none
+        ));
+        assert!(eval(
+            r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"a"}}"#,
+            none
+        ));
         assert!(eval(r#"{"Null":{"aws:TagKeys":"true"}}"#, none));
         assert!(!eval(r#"{"Null":{"aws:TagKeys":"false"}}"#, none));
-        assert!(eval(r#"{"Null":{"aws:TagKeys":"false"}}"#, &[("aws:TagKeys", &["a"])]));
+        assert!(eval(
+            r#"{"Null":{"aws:TagKeys":"false"}}"#,
+            &[("aws:TagKeys", &["a"])]
+        ));
         // An empty set behaves as absent for the qualifiers.
-        assert!(eval(r#"{"ForAllValues:StringEquals":{"aws:TagKeys":"a"}}"#, &[("aws:TagKeys", &[])]));
-        assert!(!eval(r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":"a"}}"#, &[("aws:TagKeys", &[])]));
+        assert!(eval(
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":"a"}}"#,
+            &[("aws:TagKeys", &[])]
+        ));
+        assert!(!eval(
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":"a"}}"#,
+            &[("aws:TagKeys", &[])]
+        ));
     }
 
     #[test]
@@ -364,8 +515,14 @@ mod tests {
         assert!(eval(any_not, &tags(&["secret", "x"])));
         assert!(!eval(any_not, &tags(&["secret", "sx"])));
         // A plain operator on a multi-valued key: any value (negated: none).
-        assert!(eval(r#"{"StringEquals":{"aws:TagKeys":"b"}}"#, &tags(&["a", "b"])));
-        assert!(!eval(r#"{"StringNotEquals":{"aws:TagKeys":"b"}}"#, &tags(&["a", "b"])));
+        assert!(eval(
+            r#"{"StringEquals":{"aws:TagKeys":"b"}}"#,
+            &tags(&["a", "b"])
+        ));
+        assert!(!eval(
+            r#"{"StringNotEquals":{"aws:TagKeys":"b"}}"#,
+            &tags(&["a", "b"])
+        ));
     }
 
     /// IAM User Guide, policy variables with no value: positive operators do not match, negated
@@ -374,15 +531,22 @@ mod tests {
     fn variables_in_condition_values() {
         let c = r#"{"StringEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}"#;
         let n = r#"{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}"#;
-        let with_tag: &[(&str, &[&str])] = &[("s3:ExistingObjectTag/Team", &["red"]), ("aws:PrincipalTag/Team", &["red"])];
+        let with_tag: &[(&str, &[&str])] = &[
+            ("s3:ExistingObjectTag/Team", &["red"]),
+            ("aws:PrincipalTag/Team", &["red"]),
+        ];
         let without: &[(&str, &[&str])] = &[("s3:ExistingObjectTag/Team", &["red"])];
         assert!(eval(c, with_tag));
         assert!(!eval(n, with_tag));
         assert!(!eval(c, without));
         assert!(eval(n, without));
-        let d = r#"{"StringEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team, 'red'}"}}"#;
+        let d =
+            r#"{"StringEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team, 'red'}"}}"#;
         assert!(eval(d, without));
         // Variables are literal in operators that do not take them.
-        assert!(!eval(r#"{"NumericEquals":{"s3:max-keys":"${s3:other}"}}"#, &[("s3:max-keys", &["1"]), ("s3:other", &["1"])]));
+        assert!(!eval(
+            r#"{"NumericEquals":{"s3:max-keys":"${s3:other}"}}"#,
+            &[("s3:max-keys", &["1"]), ("s3:other", &["1"])]
+        ));
     }
 }

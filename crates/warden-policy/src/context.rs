@@ -168,6 +168,8 @@ mod tests {
         let p = Principal::parse("arn:aws:iam::111122223333:user/dev/alice").unwrap();
         let ctx = RequestContext::new(p, "iam:GetUser", "*");
         assert_eq!(ctx.variable("aws:username"), Some("alice"));
-        assert!(!RequestContext::new(Principal::anonymous(), "s3:GetObject", "*").is_same_account());
+        assert!(
+            !RequestContext::new(Principal::anonymous(), "s3:GetObject", "*").is_same_account()
+        );
     }
 }

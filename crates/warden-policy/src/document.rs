@@ -545,8 +545,9 @@ mod tests {
 
     #[test]
     fn statement_may_be_a_single_object_and_version_is_optional() {
-        let doc = PolicyDocument::parse(r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#)
-            .unwrap();
+        let doc =
+            PolicyDocument::parse(r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#)
+                .unwrap();
         assert!(!doc.variables_enabled());
         assert!(!doc.statement_array);
         assert_eq!(doc.statement_location(0), "Statement");
@@ -564,11 +565,21 @@ mod tests {
         let e = err(r#"{"Statement":[{"Effect":"Allow","Action":["s3:x",3],"Resource":"*"}]}"#);
         assert_eq!(e.location(), Some("Statement[0].Action[1]"));
         let e = err(r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"*"}}"#);
-        assert!(e.to_string().contains("both `Action` and `NotAction`"), "{e}");
-        let e = err(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualz":{"a:b":"c"}}}]}"#);
+        assert!(
+            e.to_string().contains("both `Action` and `NotAction`"),
+            "{e}"
+        );
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualz":{"a:b":"c"}}}]}"#,
+        );
         assert_eq!(e.location(), Some("Statement[0].Condition.StringEqualz"));
-        let e = err(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"a:b":[["c"]]}}}]}"#);
-        assert_eq!(e.location(), Some("Statement[0].Condition.StringEquals.a:b[0]"));
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"a:b":[["c"]]}}}]}"#,
+        );
+        assert_eq!(
+            e.location(),
+            Some("Statement[0].Condition.StringEquals.a:b[0]")
+        );
     }
 
     #[test]

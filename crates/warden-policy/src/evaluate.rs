@@ -126,8 +126,14 @@ impl Decision<'_> {
         match self.outcome {
             Outcome::Allowed => None,
             Outcome::ExplicitDeny => {
-                let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-                Some(format!("{head} with an explicit deny in {article} {phrase}"))
+                let article = if phrase.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                Some(format!(
+                    "{head} with an explicit deny in {article} {phrase}"
+                ))
             }
             Outcome::ImplicitDeny => Some(format!(
                 "{head} because no {phrase} allows the {} action",
@@ -211,7 +217,11 @@ impl<'p> Evaluation<'p, '_> {
             match st.effect {
                 Effect::Deny => result.deny = true,
                 Effect::Allow => {
-                    result.allow = Some(result.allow.map_or(principal_match, |m| m.max(principal_match)))
+                    result.allow = Some(
+                        result
+                            .allow
+                            .map_or(principal_match, |m| m.max(principal_match)),
+                    )
                 }
             }
             self.decision.matched_statements.push(MatchedStatement {
@@ -262,20 +272,32 @@ pub fn evaluate<'p>(ctx: &RequestContext, policies: &Policies<'p>) -> Decision<'
         .rcps
         .iter()
         .enumerate()
-        .map(|(level, set)| note_deny(ev.set(set, PolicyType::ResourceControl, level), PolicyType::ResourceControl))
+        .map(|(level, set)| {
+            note_deny(
+                ev.set(set, PolicyType::ResourceControl, level),
+                PolicyType::ResourceControl,
+            )
+        })
         .collect();
     let scps: Vec<SetResult> = policies
         .scps
         .iter()
         .enumerate()
-        .map(|(level, set)| note_deny(ev.set(set, PolicyType::ServiceControl, level), PolicyType::ServiceControl))
+        .map(|(level, set)| {
+            note_deny(
+                ev.set(set, PolicyType::ServiceControl, level),
+                PolicyType::ServiceControl,
+            )
+        })
         .collect();
-    let mut one = |set: Option<&'p PolicySet>, t: PolicyType| {
-        set.map(|s| note_deny(ev.set(s, t, 0), t))
-    };
+    let mut one =
+        |set: Option<&'p PolicySet>, t: PolicyType| set.map(|s| note_deny(ev.set(s, t, 0), t));
     let resource = one(policies.resource, PolicyType::Resource);
     let identity = one(policies.identity, PolicyType::Identity);
-    let boundary = one(policies.permissions_boundary, PolicyType::PermissionsBoundary);
+    let boundary = one(
+        policies.permissions_boundary,
+        PolicyType::PermissionsBoundary,
+    );
     let session = one(policies.session, PolicyType::Session);
 
     if let Some(t) = first_deny {
@@ -288,7 +310,9 @@ pub fn evaluate<'p>(ctx: &RequestContext, policies: &Policies<'p>) -> Decision<'
         return ev.finish(Outcome::ImplicitDeny, Some(PolicyType::ServiceControl));
     }
 
-    let granted_by_resource = resource.and_then(|r| r.allow).unwrap_or(PrincipalMatch::None);
+    let granted_by_resource = resource
+        .and_then(|r| r.allow)
+        .unwrap_or(PrincipalMatch::None);
     let kind = ctx.principal().kind();
     let same_account = ctx.is_same_account();
 
@@ -329,7 +353,10 @@ pub fn evaluate<'p>(ctx: &RequestContext, policies: &Policies<'p>) -> Decision<'
             return ev.finish(Outcome::ImplicitDeny, Some(PolicyType::Resource));
         }
         if !principal_side_ok {
-            return ev.finish(Outcome::ImplicitDeny, Some(first_missing_on_principal_side()));
+            return ev.finish(
+                Outcome::ImplicitDeny,
+                Some(first_missing_on_principal_side()),
+            );
         }
         return ev.finish(Outcome::Allowed, Some(PolicyType::Resource));
     }
@@ -351,7 +378,10 @@ pub fn evaluate<'p>(ctx: &RequestContext, policies: &Policies<'p>) -> Decision<'
         } else if !named {
             ev.finish(Outcome::ImplicitDeny, Some(PolicyType::Resource))
         } else {
-            ev.finish(Outcome::ImplicitDeny, Some(first_missing_on_principal_side()))
+            ev.finish(
+                Outcome::ImplicitDeny,
+                Some(first_missing_on_principal_side()),
+            )
         };
     }
     if principal_side_ok {
@@ -367,5 +397,8 @@ pub fn evaluate<'p>(ctx: &RequestContext, policies: &Policies<'p>) -> Decision<'
         };
         return ev.finish(Outcome::ImplicitDeny, Some(t));
     }
-    ev.finish(Outcome::ImplicitDeny, Some(first_missing_on_principal_side()))
+    ev.finish(
+        Outcome::ImplicitDeny,
+        Some(first_missing_on_principal_side()),
+    )
 }

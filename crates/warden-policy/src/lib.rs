@@ -9,8 +9,8 @@
 //! (`aws:CurrentTime`, `aws:EpochTime`). Every function returns errors as values; none panics.
 
 pub mod arn;
-mod condition;
 pub mod compile;
+mod condition;
 pub mod context;
 pub mod document;
 pub mod evaluate;

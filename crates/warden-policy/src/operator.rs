@@ -50,7 +50,10 @@ pub enum ValueType {
 const ALL: [(OperatorKind, &str); 27] = [
     (OperatorKind::StringEquals, "StringEquals"),
     (OperatorKind::StringNotEquals, "StringNotEquals"),
-    (OperatorKind::StringEqualsIgnoreCase, "StringEqualsIgnoreCase"),
+    (
+        OperatorKind::StringEqualsIgnoreCase,
+        "StringEqualsIgnoreCase",
+    ),
     (
         OperatorKind::StringNotEqualsIgnoreCase,
         "StringNotEqualsIgnoreCase",
@@ -112,11 +115,23 @@ impl OperatorKind {
     pub fn value_type(self) -> ValueType {
         use OperatorKind::*;
         match self {
-            StringEquals | StringNotEquals | StringEqualsIgnoreCase | StringNotEqualsIgnoreCase
-            | StringLike | StringNotLike => ValueType::String,
-            NumericEquals | NumericNotEquals | NumericLessThan | NumericLessThanEquals
-            | NumericGreaterThan | NumericGreaterThanEquals => ValueType::Numeric,
-            DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan
+            StringEquals
+            | StringNotEquals
+            | StringEqualsIgnoreCase
+            | StringNotEqualsIgnoreCase
+            | StringLike
+            | StringNotLike => ValueType::String,
+            NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => ValueType::Numeric,
+            DateEquals
+            | DateNotEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
             | DateGreaterThanEquals => ValueType::Date,
             Bool => ValueType::Bool,
             BinaryEquals => ValueType::Binary,

@@ -55,18 +55,19 @@ pub fn parse_atoms(text: &str, syntax: Syntax) -> Vec<Atom> {
     let mut literal = String::new();
     let mut rest = text;
     while let Some(c) = rest.chars().next() {
-        if syntax.variables && rest.starts_with("${") {
-            if let Some((atom, consumed)) = parse_variable(rest) {
-                match atom {
-                    VariableAtom::Escaped(ch) => literal.push(ch),
-                    VariableAtom::Variable(var) => {
-                        flush(&mut literal, &mut atoms);
-                        atoms.push(Atom::Variable(var));
-                    }
+        if syntax.variables
+            && rest.starts_with("${")
+            && let Some((atom, consumed)) = parse_variable(rest)
+        {
+            match atom {
+                VariableAtom::Escaped(ch) => literal.push(ch),
+                VariableAtom::Variable(var) => {
+                    flush(&mut literal, &mut atoms);
+                    atoms.push(Atom::Variable(var));
                 }
-                rest = &rest[consumed..];
-                continue;
             }
+            rest = &rest[consumed..];
+            continue;
         }
         match c {
             '*' if syntax.wildcards => {
@@ -143,7 +144,9 @@ pub(crate) fn is_variable_key(key: &str) -> bool {
         && prefix
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        && name.chars().all(|c| !c.is_control() && c != '}' && c != '$')
+        && name
+            .chars()
+            .all(|c| !c.is_control() && c != '}' && c != '$')
 }
 
 /// Whether the atoms contain a variable.
@@ -556,7 +559,9 @@ mod tests {
     fn reference_glob(p: &[u8], t: &[u8]) -> bool {
         match (p.first(), t.first()) {
             (None, None) => true,
-            (Some(b'*'), _) => reference_glob(&p[1..], t) || (!t.is_empty() && reference_glob(p, &t[1..])),
+            (Some(b'*'), _) => {
+                reference_glob(&p[1..], t) || (!t.is_empty() && reference_glob(p, &t[1..]))
+            }
             (Some(b'?'), Some(_)) => reference_glob(&p[1..], &t[1..]),
             (Some(a), Some(b)) if a == b => reference_glob(&p[1..], &t[1..]),
             _ => false,

@@ -149,8 +149,7 @@ impl Principal {
             }
             _ => return Err(err()),
         };
-        if matches!(kind, PrincipalKind::User | PrincipalKind::Role)
-            && arn.resource.ends_with('/')
+        if matches!(kind, PrincipalKind::User | PrincipalKind::Role) && arn.resource.ends_with('/')
         {
             return Err(err());
         }
@@ -192,10 +191,9 @@ impl Principal {
     /// The role ARN as `aws:PrincipalArn` reports it for a role session.
     pub fn role_arn(&self) -> Option<String> {
         match (self.kind, &self.role_name, &self.account) {
-            (PrincipalKind::AssumedRole, Some(role), Some(account)) => Some(format!(
-                "arn:{}:iam::{account}:role/{role}",
-                self.partition
-            )),
+            (PrincipalKind::AssumedRole, Some(role), Some(account)) => {
+                Some(format!("arn:{}:iam::{account}:role/{role}", self.partition))
+            }
             (PrincipalKind::Role, _, _) => Some(self.arn.clone()),
             _ => None,
         }
@@ -289,10 +287,11 @@ impl PrincipalMatcher {
             if arn.service == "iam" && arn.resource == "root" {
                 self.accounts.push(arn.account.to_owned());
             } else {
-                if arn.service == "iam" && arn.resource.starts_with("role/") {
-                    if let Some(name) = arn.resource.rsplit('/').next() {
-                        self.roles.push((arn.account.to_owned(), name.to_owned()));
-                    }
+                if arn.service == "iam"
+                    && arn.resource.starts_with("role/")
+                    && let Some(name) = arn.resource.rsplit('/').next()
+                {
+                    self.roles.push((arn.account.to_owned(), name.to_owned()));
                 }
                 self.arns.push(value.to_owned());
             }
@@ -318,7 +317,7 @@ impl PrincipalMatcher {
         match p.kind {
             PrincipalKind::Anonymous => PrincipalMatch::None,
             PrincipalKind::Root => {
-                if account_named || self.arns.iter().any(|a| *a == p.arn) {
+                if account_named || self.arns.contains(&p.arn) {
                     PrincipalMatch::Direct
                 } else {
                     PrincipalMatch::None
@@ -329,7 +328,7 @@ impl PrincipalMatcher {
                 self.listed(&self.federated, &p.arn)
             }
             PrincipalKind::User | PrincipalKind::AssumedRole => {
-                if self.arns.iter().any(|a| *a == p.arn) {
+                if self.arns.contains(&p.arn) {
                     PrincipalMatch::Direct
                 } else if self.names_role_of(p) {
                     PrincipalMatch::Parent
@@ -349,7 +348,7 @@ impl PrincipalMatcher {
                 }
             }
             PrincipalKind::FederatedUser => {
-                if self.arns.iter().any(|a| *a == p.arn) {
+                if self.arns.contains(&p.arn) {
                     PrincipalMatch::Direct
                 } else if p
                     .parent_user_arn
@@ -376,10 +375,9 @@ impl PrincipalMatcher {
 
     fn names_role_of(&self, p: &Principal) -> bool {
         match (&p.role_name, &p.account) {
-            (Some(name), Some(account)) => self
-                .roles
-                .iter()
-                .any(|(a, n)| a == account && n == name),
+            (Some(name), Some(account)) => {
+                self.roles.iter().any(|(a, n)| a == account && n == name)
+            }
             _ => false,
         }
     }
@@ -395,14 +393,12 @@ impl PrincipalMatcher {
             .account
             .as_deref()
             .is_some_and(|a| self.accounts.iter().any(|x| x == a));
-        let arn_listed = self.arns.iter().any(|a| *a == p.arn);
+        let arn_listed = self.arns.contains(&p.arn);
         match p.kind {
             PrincipalKind::Anonymous => false,
             PrincipalKind::Root => account_listed,
-            PrincipalKind::Service => self.services.iter().any(|s| *s == p.arn),
-            PrincipalKind::WebIdentity | PrincipalKind::Saml => {
-                self.federated.iter().any(|s| *s == p.arn)
-            }
+            PrincipalKind::Service => self.services.contains(&p.arn),
+            PrincipalKind::WebIdentity | PrincipalKind::Saml => self.federated.contains(&p.arn),
             PrincipalKind::User | PrincipalKind::FederatedUser => account_listed && arn_listed,
             PrincipalKind::Role => account_listed && self.names_role_of(p),
             PrincipalKind::AssumedRole => account_listed && self.names_role_of(p) && arn_listed,
@@ -428,15 +424,21 @@ mod tests {
 
     #[test]
     fn parses_caller_kinds() {
-        assert_eq!(p("arn:aws:iam::111122223333:root").kind(), PrincipalKind::Root);
-        assert_eq!(p("arn:aws:iam::111122223333:user/a/b").kind(), PrincipalKind::User);
-        assert_eq!(p("arn:aws:iam::111122223333:user/a/b").user_name(), Some("b"));
+        assert_eq!(
+            p("arn:aws:iam::111122223333:root").kind(),
+            PrincipalKind::Root
+        );
+        assert_eq!(
+            p("arn:aws:iam::111122223333:user/a/b").kind(),
+            PrincipalKind::User
+        );
+        assert_eq!(
+            p("arn:aws:iam::111122223333:user/a/b").user_name(),
+            Some("b")
+        );
         let s = p("arn:aws-cn:sts::111122223333:assumed-role/R/s");
         assert_eq!(s.kind(), PrincipalKind::AssumedRole);
-        assert_eq!(
-            s.principal_arn(),
-            "arn:aws-cn:iam::111122223333:role/R"
-        );
+        assert_eq!(s.principal_arn(), "arn:aws-cn:iam::111122223333:role/R");
         assert_eq!(
             p("arn:aws:sts::111122223333:federated-user/bob").kind(),
             PrincipalKind::FederatedUser
@@ -480,7 +482,10 @@ mod tests {
             matcher(r#"{"AWS":"444455556666"}"#).match_principal(&session),
             PrincipalMatch::None
         );
-        assert_eq!(matcher(r#""*""#).match_principal(&Principal::anonymous()), PrincipalMatch::Direct);
+        assert_eq!(
+            matcher(r#""*""#).match_principal(&Principal::anonymous()),
+            PrincipalMatch::Direct
+        );
         assert_eq!(
             matcher(r#"{"AWS":"111122223333"}"#).match_principal(&Principal::anonymous()),
             PrincipalMatch::None
@@ -492,7 +497,8 @@ mod tests {
             PrincipalMatch::Parent
         );
         assert_eq!(
-            matcher(r#"{"Service":["ec2.amazonaws.com"]}"#).match_principal(&p("ec2.amazonaws.com")),
+            matcher(r#"{"Service":["ec2.amazonaws.com"]}"#)
+                .match_principal(&p("ec2.amazonaws.com")),
             PrincipalMatch::Direct
         );
     }
@@ -510,7 +516,8 @@ mod tests {
         let user = p("arn:aws:iam::111122223333:user/a");
         assert!(!matcher(r#"{"AWS":"arn:aws:iam::111122223333:user/a"}"#).excludes(&user));
         assert!(
-            matcher(r#"{"AWS":["arn:aws:iam::111122223333:user/a","111122223333"]}"#).excludes(&user)
+            matcher(r#"{"AWS":["arn:aws:iam::111122223333:user/a","111122223333"]}"#)
+                .excludes(&user)
         );
     }
 }

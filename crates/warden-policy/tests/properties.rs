@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure
 //! Properties of the evaluation logic over randomly generated policies and requests.
 
 use proptest::prelude::*;
@@ -6,11 +7,23 @@ use warden_policy::{
 };
 
 const ACTIONS: [&str; 8] = [
-    "s3:*", "s3:Get*", "s3:GetObject", "ec2:Describe*", "*", "iam:?etUser", "S3:put*", "*:List*",
+    "s3:*",
+    "s3:Get*",
+    "s3:GetObject",
+    "ec2:Describe*",
+    "*",
+    "iam:?etUser",
+    "S3:put*",
+    "*:List*",
 ];
 const REQUEST_ACTIONS: [&str; 7] = [
-    "s3:GetObject", "s3:PutObject", "ec2:DescribeInstances", "iam:GetUser", "iam:SetUser",
-    "sqs:SendMessage", "s3:ListBucket",
+    "s3:GetObject",
+    "s3:PutObject",
+    "ec2:DescribeInstances",
+    "iam:GetUser",
+    "iam:SetUser",
+    "sqs:SendMessage",
+    "s3:ListBucket",
 ];
 const RESOURCES: [&str; 6] = [
     "*",
@@ -67,7 +80,11 @@ impl Stmt {
         format!(
             r#"{{"Effect":"{}"{principal},"{}":"{}","Resource":"{}"{}}}"#,
             if self.allow { "Allow" } else { "Deny" },
-            if self.not_action { "NotAction" } else { "Action" },
+            if self.not_action {
+                "NotAction"
+            } else {
+                "Action"
+            },
             ACTIONS[self.action],
             RESOURCES[self.resource],
             CONDITIONS[self.condition],
@@ -84,14 +101,16 @@ fn stmt() -> impl Strategy<Value = Stmt> {
         0..CONDITIONS.len(),
         0..PRINCIPALS.len(),
     )
-        .prop_map(|(allow, not_action, action, resource, condition, principal)| Stmt {
-            allow,
-            not_action,
-            action,
-            resource,
-            condition,
-            principal,
-        })
+        .prop_map(
+            |(allow, not_action, action, resource, condition, principal)| Stmt {
+                allow,
+                not_action,
+                action,
+                resource,
+                condition,
+                principal,
+            },
+        )
 }
 
 /// Policy sets by type: identity, resource, boundary, session, one SCP level.
@@ -113,7 +132,10 @@ fn world() -> impl Strategy<Value = World> {
         0..REQUEST_ACTIONS.len(),
         0..REQUEST_RESOURCES.len(),
         proptest::option::of(prop::sample::select(vec!["red", "blue"])),
-        proptest::option::of(prop::collection::vec(prop::sample::select(vec!["a1", "b", "c"]), 0..3)),
+        proptest::option::of(prop::collection::vec(
+            prop::sample::select(vec!["a1", "b", "c"]),
+            0..3,
+        )),
     )
         .prop_map(|(sets, caller, action, resource, team, tag_keys)| World {
             sets,
@@ -127,7 +149,10 @@ fn world() -> impl Strategy<Value = World> {
 
 fn compile(stmts: &[Stmt], with_principal: bool) -> PolicySet {
     let body: Vec<String> = stmts.iter().map(|s| s.json(with_principal)).collect();
-    let text = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, body.join(","));
+    let text = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        body.join(",")
+    );
     PolicySet::new([CompiledPolicy::parse(&text).unwrap()])
 }
 
@@ -170,7 +195,9 @@ fn decide(w: &World) -> Outcome {
 fn with_statement(w: &World, slot: usize, extra: Stmt) -> Option<World> {
     let mut w = w.clone();
     let n = w.sets.len();
-    let i = (0..n).map(|k| (slot + k) % n).find(|&i| w.sets[i].is_some())?;
+    let i = (0..n)
+        .map(|k| (slot + k) % n)
+        .find(|&i| w.sets[i].is_some())?;
     w.sets[i].as_mut()?.push(extra);
     Some(w)
 }
@@ -197,11 +224,10 @@ proptest! {
     #[test]
     fn adding_an_allow_never_denies(w in world(), extra in stmt(), slot in 0usize..5) {
         let extra = Stmt { allow: true, ..extra };
-        if let Some(w2) = with_statement(&w, slot, extra) {
-            if decide(&w) == Outcome::Allowed {
+        if let Some(w2) = with_statement(&w, slot, extra)
+            && decide(&w) == Outcome::Allowed {
                 prop_assert_eq!(decide(&w2), Outcome::Allowed);
             }
-        }
     }
 
     /// `NotAction X` applies exactly where `Action X` does not.
