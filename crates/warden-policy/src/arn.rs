@@ -169,6 +169,8 @@ pub enum ArnMatchMode {
 pub struct ArnPattern {
     components: Box<[Matcher]>,
     expands: Box<[bool]>,
+    /// The same pattern as one string matcher, when that is equivalent (see [`whole_matcher`]).
+    whole: Option<Matcher>,
     text: Box<str>,
 }
 
@@ -187,13 +189,15 @@ impl ArnPattern {
                 .map(|c| Matcher::parse(c, syntax))
                 .collect()
         };
-        let expands = components
+        let expands: Box<[bool]> = components
             .iter()
             .map(|m| mode == ArnMatchMode::Resource && ends_with_star(m))
             .collect();
+        let whole = whole_matcher(text, &components, syntax);
         ArnPattern {
             components: components.into_boxed_slice(),
             expands,
+            whole,
             text: text.into(),
         }
     }
@@ -219,10 +223,36 @@ impl ArnPattern {
         parts: &ArnParts<'_>,
         vars: &dyn VariableSource,
     ) -> MatchResult<'a> {
-        if self.is_any() {
-            return MatchResult::Match;
+        if let Some(whole) = &self.whole {
+            return whole.matches(parts.text, vars);
+        }
+        // A six-component pattern leaves no room for a `*` to expand into the next component,
+        // and without expanding components each pattern component meets one value component.
+        if self.components.len() == 6 || !self.expands.iter().any(|&e| e) {
+            return self.match_in_step(parts, vars);
         }
         self.match_from(0, 0, parts, vars)
+    }
+
+    fn match_in_step<'a>(
+        &'a self,
+        parts: &ArnParts<'_>,
+        vars: &dyn VariableSource,
+    ) -> MatchResult<'a> {
+        let n = self.components.len();
+        if parts.count < n {
+            return MatchResult::NoMatch;
+        }
+        let mut result = MatchResult::Match;
+        for (i, matcher) in self.components.iter().enumerate() {
+            let last = if i + 1 == n { parts.count - 1 } else { i };
+            match matcher.matches(parts.slice(i, last), vars) {
+                MatchResult::Match => {}
+                MatchResult::NoMatch => return MatchResult::NoMatch,
+                undefined @ MatchResult::UndefinedVariable(_) => result = undefined,
+            }
+        }
+        result
     }
 
     fn match_from<'a>(
@@ -258,6 +288,21 @@ impl ArnPattern {
         }
         MatchResult::NoMatch
     }
+}
+
+/// Matching component by component equals matching the whole text at once when every component
+/// before the last is literal: literal components hold no colons, so they pin the first colons
+/// of the value exactly where the component split puts them. Most resource patterns qualify
+/// (`arn:aws:s3:::bucket/*`), and one string matcher — often a plain prefix test — is much
+/// cheaper than matching component by component.
+fn whole_matcher(text: &str, components: &[Matcher], syntax: Syntax) -> Option<Matcher> {
+    let (_, init) = components.split_last()?;
+    if !init.iter().all(|m| matches!(m, Matcher::Exact(_))) {
+        return None;
+    }
+    let whole = Matcher::parse(text, syntax);
+    // Variables resolve per request; keep the component form for them.
+    (!matches!(whole, Matcher::Dynamic(_))).then_some(whole)
 }
 
 fn ends_with_star(m: &Matcher) -> bool {
@@ -361,6 +406,26 @@ mod tests {
         ));
         assert!(!r(p, "arn:aws:s3:::amzn-s3-demo-bucket/1-test/object.jpg"));
         assert!(!r(p, "arn:aws:s3:::amzn-s3-demo-bucket/test/object.jpg"));
+    }
+
+    proptest::proptest! {
+        /// The whole-string fast path gives the same answers as matching component by component.
+        #[test]
+        fn fast_path_agrees_with_components(
+            pattern in "(arn|a\\*|\\*)(:[a-c*?]{0,3}){0,6}",
+            value in "[a-c:]{0,12}",
+            resource_mode in proptest::bool::ANY,
+        ) {
+            let mode = if resource_mode { ArnMatchMode::Resource } else { ArnMatchMode::Components };
+            let p = ArnPattern::new(&pattern, false, mode);
+            let parts = ArnParts::split(&value);
+            let by_components = if p.is_any() {
+                MatchResult::Match
+            } else {
+                p.match_from(0, 0, &parts, &NoVariables)
+            };
+            proptest::prop_assert_eq!(p.matches(&value, &NoVariables), by_components);
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Compiled policies: every pattern pre-analysed, every statement indexed by the actions it can
 //! match, so that deciding a request touches only the statements that could apply to it.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::arn::{ArnMatchMode, ArnParts, ArnPattern};
 use crate::condition::CompiledCondition;
@@ -232,8 +232,9 @@ pub struct PolicySet {
     statements: Vec<(u32, CompiledStatement)>,
     /// Lowercase action → statements naming it exactly.
     exact: HashMap<Box<str>, Vec<u32>>,
-    /// Lowercase service prefix → statements with a wildcard pattern in that service.
-    by_service: HashMap<Box<str>, Vec<u32>>,
+    /// Lowercase service prefix → `(statement, pattern)` for every wildcard pattern in that
+    /// service, in statement order; candidates are tested with the pattern itself.
+    by_service: HashMap<Box<str>, Vec<(u32, Matcher)>>,
     /// Statements to check for every action: `NotAction`, `*`, wildcard service prefixes.
     always: Vec<u32>,
 }
@@ -259,8 +260,9 @@ impl PolicySet {
             for action in &st.actions.exact {
                 push_unique(self.exact.entry(action.clone()).or_default(), id);
             }
-            for service in st.actions.by_service.keys() {
-                push_unique(self.by_service.entry(service.clone()).or_default(), id);
+            for (service, patterns) in &st.actions.by_service {
+                let entries = self.by_service.entry(service.clone()).or_default();
+                entries.extend(patterns.iter().map(|m| (id, m.clone())));
             }
         }
         self.statements.push((policy, st));
@@ -285,12 +287,37 @@ impl PolicySet {
         action: &'a str,
         service: &'a str,
     ) -> impl Iterator<Item = &'s (u32, CompiledStatement)> {
-        let empty: &[u32] = &[];
-        let exact = self.exact.get(action).map_or(empty, Vec::as_slice);
-        let in_service = self.by_service.get(service).map_or(empty, Vec::as_slice);
-        Merge3::new(exact, in_service, &self.always).filter_map(move |(id, known)| {
-            let entry = self.statements.get(id as usize)?;
-            (known || entry.1.action_applies(action, service)).then_some(entry)
+        let exact = self.exact.get(action).map_or(&[][..], Vec::as_slice);
+        let patterns = self.by_service.get(service).map_or(&[][..], Vec::as_slice);
+        let mut in_service = patterns
+            .iter()
+            .filter(move |(_, m)| m.matches_static(action))
+            .map(|(id, _)| *id)
+            .peekable();
+        let mut exact = exact.iter().copied().peekable();
+        let mut always = self.always.iter().copied().peekable();
+        // Merge three ascending id streams, each id once. Ids from `exact` and `in_service`
+        // already matched the action; `always` ids still need the full action check.
+        std::iter::from_fn(move || {
+            loop {
+                let next = [exact.peek(), in_service.peek(), always.peek()]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .copied()?;
+                let mut known = false;
+                if exact.next_if_eq(&next).is_some() {
+                    known = true;
+                }
+                while in_service.next_if_eq(&next).is_some() {
+                    known = true;
+                }
+                always.next_if_eq(&next);
+                let entry = self.statements.get(next as usize)?;
+                if known || entry.1.action_applies(action, service) {
+                    return Some(entry);
+                }
+            }
         })
     }
 }
@@ -298,33 +325,6 @@ impl PolicySet {
 fn push_unique(ids: &mut Vec<u32>, id: u32) {
     if ids.last() != Some(&id) {
         ids.push(id);
-    }
-}
-
-/// Merges three ascending id lists without allocating; yields each id once, with whether it came
-/// from the first list (statements that name the action exactly need no further action check).
-struct Merge3<'a> {
-    lists: [&'a [u32]; 3],
-}
-
-impl<'a> Merge3<'a> {
-    fn new(a: &'a [u32], b: &'a [u32], c: &'a [u32]) -> Merge3<'a> {
-        Merge3 { lists: [a, b, c] }
-    }
-}
-
-impl Iterator for Merge3<'_> {
-    type Item = (u32, bool);
-
-    fn next(&mut self) -> Option<(u32, bool)> {
-        let next = self.lists.iter().filter_map(|l| l.first()).min().copied()?;
-        let known = self.lists[0].first() == Some(&next);
-        for list in &mut self.lists {
-            if list.first() == Some(&next) {
-                *list = &list[1..];
-            }
-        }
-        Some((next, known))
     }
 }
 
@@ -367,14 +367,5 @@ mod tests {
         );
         assert_eq!(ids(&s, "s3:ListBucket"), vec![(1, 0), (1, 2)]);
         assert_eq!(ids(&s, "iam:GetUser"), vec![(0, 2), (1, 0), (1, 1)]);
-    }
-
-    #[test]
-    fn merge_yields_each_id_once_in_order() {
-        let merged: Vec<_> = Merge3::new(&[1, 4], &[0, 4, 9], &[2, 4]).collect();
-        assert_eq!(
-            merged,
-            vec![(0, false), (1, true), (2, false), (4, true), (9, false)]
-        );
     }
 }
