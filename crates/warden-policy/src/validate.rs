@@ -69,6 +69,9 @@ const ALL_KINDS: [PolicyKind; 8] = [
 ];
 
 impl PolicyKind {
+    /// Every kind, in the order the command line lists them.
+    pub const ALL: [PolicyKind; 8] = ALL_KINDS;
+
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
         match self {

@@ -248,3 +248,129 @@ proptest! {
         prop_assert_ne!(outcome(false), outcome(true));
     }
 }
+
+/// Any string built from policy-ish fragments (valid or not).
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("*".to_owned()),
+        "[a-z0-9:*?/${}'., -]{0,24}",
+        Just("${aws:username}".to_owned()),
+        Just("${aws:PrincipalTag/t, 'd'}".to_owned()),
+        Just("arn:aws:s3:::b/*".to_owned()),
+        Just("arn:*:*".to_owned()),
+        Just("::::::".to_owned()),
+        "\\PC{0,8}",
+    ]
+}
+
+fn operator() -> impl Strategy<Value = String> {
+    let names = prop::sample::select(vec![
+        "StringEquals",
+        "StringNotLike",
+        "StringEqualsIgnoreCase",
+        "NumericLessThan",
+        "DateGreaterThan",
+        "Bool",
+        "BinaryEquals",
+        "IpAddress",
+        "NotIpAddress",
+        "ArnLike",
+        "ArnNotEquals",
+        "Null",
+    ]);
+    (
+        prop::sample::select(vec!["", "ForAllValues:", "ForAnyValue:"]),
+        names,
+        any::<bool>(),
+    )
+        .prop_map(|(q, n, if_exists)| {
+            let suffix = if if_exists && n != "Null" {
+                "IfExists"
+            } else {
+                ""
+            };
+            format!("{q}{n}{suffix}")
+        })
+}
+
+fn arbitrary_policy() -> impl Strategy<Value = String> {
+    let stmt = (
+        any::<bool>(),
+        prop::collection::vec(fragment(), 1..3),
+        prop::collection::vec(fragment(), 1..3),
+        prop::collection::vec(
+            (
+                operator(),
+                fragment(),
+                prop::collection::vec(fragment(), 0..3),
+            ),
+            0..3,
+        ),
+        any::<bool>(),
+    )
+        .prop_map(|(allow, actions, resources, conditions, negate)| {
+            let conds: Vec<String> = conditions
+                .iter()
+                .map(|(op, key, values)| {
+                    format!(
+                        "{}:{{{}:{}}}",
+                        json(op),
+                        json(key),
+                        serde_json::to_string(values).unwrap()
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"Effect":"{}","Principal":"*","{}":{},"Resource":{},"Condition":{{{}}}}}"#,
+                if allow { "Allow" } else { "Deny" },
+                if negate { "NotAction" } else { "Action" },
+                serde_json::to_string(&actions).unwrap(),
+                serde_json::to_string(&resources).unwrap(),
+                conds.join(",")
+            )
+        });
+    (any::<bool>(), prop::collection::vec(stmt, 1..4)).prop_map(|(v2012, stmts)| {
+        let version = if v2012 {
+            r#""Version":"2012-10-17","#
+        } else {
+            ""
+        };
+        format!(r#"{{{version}"Statement":[{}]}}"#, stmts.join(","))
+    })
+}
+
+fn json(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// The fuzz target's path, in the normal suite: arbitrary (often odd) policies, used as every
+    /// policy type at once, evaluated against odd requests. Nothing may panic.
+    #[test]
+    fn evaluating_arbitrary_policies_never_panics(
+        policy in arbitrary_policy(),
+        action in fragment(),
+        resource in fragment(),
+        value in fragment(),
+    ) {
+        let Ok(compiled) = CompiledPolicy::parse(&policy) else { return Ok(()) };
+        for kind in warden_policy::validate::PolicyKind::ALL {
+            let _ = warden_policy::validate::validate_text(&policy, kind);
+        }
+        let set = PolicySet::new([compiled]);
+        let levels = [set.clone()];
+        for principal in CALLERS.iter().map(|c| Principal::parse(c).unwrap()).chain([Principal::anonymous()]) {
+            let mut ctx = RequestContext::new(principal, &action, &resource);
+            for key in ["aws:username", "aws:PrincipalTag/t", "aws:SourceIp", "aws:TagKeys", "aws:CurrentTime"] {
+                ctx.insert(key, vec![value.clone(), value.clone()]);
+            }
+            let d = evaluate(&ctx, &Policies {
+                identity: Some(&set), resource: Some(&set), permissions_boundary: Some(&set),
+                session: Some(&set), scps: &levels, rcps: &levels, resource_policy_required: false,
+            });
+            let _ = d.denial_message(&ctx);
+        }
+    }
+}
