@@ -422,6 +422,23 @@ mod tests {
             r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:sqs:*"}}"#,
             arn
         ));
+        assert!(!eval(
+            r#"{"ArnNotEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:topic"}}"#,
+            arn
+        ));
+        assert!(eval(
+            r#"{"ArnNotEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:other"}}"#,
+            arn
+        ));
+        // Negated operators with IfExists behave as without it when the key is present.
+        assert!(!eval(
+            r#"{"ArnNotLikeIfExists":{"aws:SourceArn":"arn:aws:sns:*"}}"#,
+            arn
+        ));
+        assert!(eval(
+            r#"{"NotIpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+            ip
+        ));
         // ARN operators check each component on its own: `*` in the region stays in the region.
         assert!(!eval(
             r#"{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:topic"}}"#,
