@@ -679,20 +679,38 @@ impl Checker<'_> {
         }
     }
 
+    /// An `Action`/`Resource` element (or its `Not` form) that must be present and non-empty;
+    /// reports the problem and gives `None` otherwise.
+    fn required<'e>(
+        &mut self,
+        location: &str,
+        element: Option<&'e StringElement>,
+        name: &'static str,
+        aws_iam: &str,
+    ) -> Option<&'e StringElement> {
+        if let Some(e) = element.filter(|e| !e.values.is_empty()) {
+            return Some(e);
+        }
+        let (loc, message) = match element {
+            Some(e) => (
+                format!("{location}.{}", element_key(e, name)),
+                format!(
+                    "the {} list is empty: give at least one",
+                    name.to_lowercase()
+                ),
+            ),
+            None => (
+                location.to_owned(),
+                format!("the statement has no `{name}` or `Not{name}`"),
+            ),
+        };
+        let aws = self.aws_or_s3(aws_iam, S3_MISSING_ELEMENT);
+        self.push(loc, message, aws);
+        None
+    }
+
     fn check_actions(&mut self, index: usize, location: &str, action: Option<&StringElement>) {
-        let Some(action) = action.filter(|a| !a.values.is_empty()) else {
-            let (loc, message) = match action {
-                Some(a) => (
-                    format!("{location}.{}", element_key(a, "Action")),
-                    "the action list is empty: give at least one action".to_owned(),
-                ),
-                None => (
-                    location.to_owned(),
-                    "the statement has no `Action` or `NotAction`".to_owned(),
-                ),
-            };
-            let aws = self.aws_or_s3(MUST_HAVE_ACTIONS, S3_MISSING_ELEMENT);
-            self.push(loc, message, aws);
+        let Some(action) = self.required(location, action, "Action", MUST_HAVE_ACTIONS) else {
             return;
         };
         let key = element_key(action, "Action");
@@ -757,19 +775,8 @@ impl Checker<'_> {
             }
             return;
         }
-        let Some(resource) = resource.filter(|r| !r.values.is_empty()) else {
-            let (loc, message) = match resource {
-                Some(r) => (
-                    format!("{location}.{}", element_key(r, "Resource")),
-                    "the resource list is empty: give at least one resource".to_owned(),
-                ),
-                None => (
-                    location.to_owned(),
-                    "the statement has no `Resource` or `NotResource`".to_owned(),
-                ),
-            };
-            let aws = self.aws_or_s3(MUST_HAVE_RESOURCES, S3_MISSING_ELEMENT);
-            self.push(loc, message, aws);
+        let Some(resource) = self.required(location, resource, "Resource", MUST_HAVE_RESOURCES)
+        else {
             return;
         };
         let key = element_key(resource, "Resource");
@@ -1040,20 +1047,12 @@ fn is_account_id(s: &str) -> bool {
 /// `arn:PARTITION:SERVICE::ACCOUNT:RESOURCE` split into (service, account, resource), when the
 /// partition is known and the region empty, as in every principal ARN.
 fn principal_arn(value: &str) -> Option<(&str, &str, &str)> {
-    let mut parts = value.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    PARTITIONS
-        .contains(&partition)
-        .then_some((service, account, resource))
+    let arn = crate::arn::Arn::parse(value).ok()?;
+    (arn.region.is_empty() && PARTITIONS.contains(&arn.partition)).then_some((
+        arn.service,
+        arn.account,
+        arn.resource,
+    ))
 }
 
 fn non_empty_after<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
+use clap::builder::TypedValueParser as _;
+use warden_policy::validate::PolicyKind;
 
 mod simulate;
 mod validate;
@@ -15,9 +17,11 @@ pub enum PolicyCommand {
     /// Prints each problem with its JSON location and AWS's error message. Exit status: 1 if
     /// any file is invalid, 0 otherwise.
     Validate {
-        /// What the documents are.
-        #[arg(long, value_enum, default_value_t = Kind::Identity)]
-        kind: Kind,
+        /// What the documents are: an inline identity policy, a customer managed policy (as
+        /// CreatePolicy accepts it), a resource-based policy, a role trust policy, a permissions
+        /// boundary, a session policy, a service control policy or a resource control policy.
+        #[arg(long, default_value = "identity", value_parser = kind_parser())]
+        kind: PolicyKind,
         /// Policy files (`-` reads standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -32,46 +36,15 @@ pub enum PolicyCommand {
     },
 }
 
-/// The kinds of policy document, as `--kind` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    /// An inline identity policy (user, group or role).
-    Identity,
-    /// A customer managed policy, as CreatePolicy accepts it.
-    Managed,
-    /// A resource-based policy (bucket, queue, key policy…).
-    Resource,
-    /// A role trust policy.
-    Trust,
-    /// A permissions boundary.
-    Boundary,
-    /// A session policy passed to AssumeRole or GetFederationToken.
-    Session,
-    /// A service control policy.
-    Scp,
-    /// A resource control policy.
-    Rcp,
-}
-
-impl From<Kind> for warden_policy::validate::PolicyKind {
-    fn from(kind: Kind) -> Self {
-        use warden_policy::validate::PolicyKind as K;
-        match kind {
-            Kind::Identity => K::Identity,
-            Kind::Managed => K::Managed,
-            Kind::Resource => K::Resource,
-            Kind::Trust => K::Trust,
-            Kind::Boundary => K::Boundary,
-            Kind::Session => K::Session,
-            Kind::Scp => K::Scp,
-            Kind::Rcp => K::Rcp,
-        }
-    }
+/// `--kind`: the names `PolicyKind` reads, listed in `--help`.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = PolicyKind> {
+    clap::builder::PossibleValuesParser::new(PolicyKind::ALL.map(PolicyKind::name))
+        .try_map(|name| name.parse::<PolicyKind>())
 }
 
 pub fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
     match command {
-        PolicyCommand::Validate { kind, files } => validate::run(kind.into(), &files),
+        PolicyCommand::Validate { kind, files } => validate::run(kind, &files),
         PolicyCommand::Simulate { batch } => simulate::run(&batch),
     }
 }
