@@ -241,7 +241,14 @@ impl<'p> Evaluation<'p, '_> {
         self.decision.outcome = outcome;
         self.decision.decided_by = decided_by;
         let keys = &mut self.decision.missing_context_keys;
-        keys.sort_unstable_by_key(|k| k.to_ascii_lowercase());
+        if keys.len() > 1 {
+            // Case-insensitive order without allocating: keys differ in case across policies.
+            keys.sort_unstable_by(|a, b| {
+                a.bytes()
+                    .map(|c| c.to_ascii_lowercase())
+                    .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+            });
+        }
         keys.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         self.decision
     }
