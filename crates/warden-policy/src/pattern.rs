@@ -243,17 +243,7 @@ impl Matcher {
             Matcher::Prefix(s) => text.starts_with(&**s),
             Matcher::Suffix(s) => text.ends_with(&**s),
             Matcher::Contains(s) => text.contains(&**s),
-            Matcher::General(atoms) => {
-                let resolved: Vec<Resolved<'_>> = atoms
-                    .iter()
-                    .map(|a| match a {
-                        Atom::Literal(s) => Resolved::Literal(s),
-                        Atom::Star => Resolved::Star,
-                        _ => Resolved::AnyChar,
-                    })
-                    .collect();
-                glob_match(&resolved, text)
-            }
+            Matcher::General(atoms) => glob_match(atoms, text),
             Matcher::Dynamic(atoms) => match resolve(atoms, vars) {
                 Ok(resolved) => glob_match(&resolved, text),
                 Err(key) => return MatchResult::UndefinedVariable(key),
@@ -331,32 +321,19 @@ impl VariableSource for NoVariables {
 /// Glob matching over resolved atoms. Pieces between stars have a fixed length in characters;
 /// the first is anchored at the start, the last at the end, and each middle piece is placed at
 /// its leftmost match, which is optimal when `*` is the only variable-length wildcard.
-fn glob_match(atoms: &[Resolved<'_>], text: &str) -> bool {
-    let mut pieces = atoms.split(|a| matches!(a, Resolved::Star));
-    let starts_with_star = matches!(atoms.first(), Some(Resolved::Star));
-    let ends_with_star = matches!(atoms.last(), Some(Resolved::Star));
-    let has_star = atoms.iter().any(|a| matches!(a, Resolved::Star));
-
-    if !has_star {
+fn glob_match<A: GlobAtom>(atoms: &[A], text: &str) -> bool {
+    let is_star = |a: &A| matches!(a.view(), Resolved::Star);
+    let (Some(first_star), Some(last_star)) = (
+        atoms.iter().position(is_star),
+        atoms.iter().rposition(is_star),
+    ) else {
         return match_piece_at(atoms, text, 0) == Some(text.len());
-    }
-    let all: Vec<&[Resolved<'_>]> = pieces.by_ref().collect();
-    let (first, rest) = match all.split_first() {
-        Some(x) => x,
-        None => return true,
     };
-    let (last, middle) = match rest.split_last() {
-        Some(x) => x,
-        None => return true,
+    let mut pos = match match_piece_at(&atoms[..first_star], text, 0) {
+        Some(end) => end,
+        None => return false,
     };
-    let mut pos = 0;
-    if !starts_with_star {
-        match match_piece_at(first, text, 0) {
-            Some(end) => pos = end,
-            None => return false,
-        }
-    }
-    for piece in middle {
+    for piece in atoms[first_star..last_star].split(is_star) {
         if piece.is_empty() {
             continue;
         }
@@ -365,21 +342,42 @@ fn glob_match(atoms: &[Resolved<'_>], text: &str) -> bool {
             None => return false,
         }
     }
-    if ends_with_star {
-        return true;
-    }
     // The last piece must end exactly at the end of the text, and start at or after `pos`.
-    let len = piece_char_len(last);
-    let Some(start) = nth_char_from_end(text, len) else {
+    let last = &atoms[last_star + 1..];
+    let Some(start) = nth_char_from_end(text, piece_char_len(last)) else {
         return false;
     };
     start >= pos && match_piece_at(last, text, start) == Some(text.len())
 }
 
-fn piece_char_len(piece: &[Resolved<'_>]) -> usize {
+/// What glob matching sees of an atom: compiled atoms without variables are matched in place,
+/// so matching a pattern allocates nothing; only patterns with variables resolve into a list.
+trait GlobAtom {
+    fn view(&self) -> Resolved<'_>;
+}
+
+impl GlobAtom for Resolved<'_> {
+    fn view(&self) -> Resolved<'_> {
+        *self
+    }
+}
+
+impl GlobAtom for Atom {
+    fn view(&self) -> Resolved<'_> {
+        match self {
+            Atom::Literal(s) => Resolved::Literal(s),
+            Atom::Star => Resolved::Star,
+            Atom::AnyChar => Resolved::AnyChar,
+            // `General` matchers never hold variables; a variable here would match nothing.
+            Atom::Variable(_) => Resolved::Literal("\u{0}${unresolved}"),
+        }
+    }
+}
+
+fn piece_char_len<A: GlobAtom>(piece: &[A]) -> usize {
     piece
         .iter()
-        .map(|a| match a {
+        .map(|a| match a.view() {
             Resolved::Literal(s) => s.chars().count(),
             _ => 1,
         })
@@ -395,11 +393,11 @@ fn nth_char_from_end(text: &str, n: usize) -> Option<usize> {
 }
 
 /// Matches a star-free piece at byte offset `at`; returns the end offset.
-fn match_piece_at(piece: &[Resolved<'_>], text: &str, at: usize) -> Option<usize> {
+fn match_piece_at<A: GlobAtom>(piece: &[A], text: &str, at: usize) -> Option<usize> {
     let mut pos = at;
     for atom in piece {
         let rest = text.get(pos..)?;
-        match atom {
+        match atom.view() {
             Resolved::Literal(s) => {
                 if !rest.starts_with(s) {
                     return None;
@@ -414,9 +412,9 @@ fn match_piece_at(piece: &[Resolved<'_>], text: &str, at: usize) -> Option<usize
 }
 
 /// Finds the leftmost match of a piece at or after `from`; returns its end offset.
-fn find_piece(piece: &[Resolved<'_>], text: &str, from: usize) -> Option<usize> {
+fn find_piece<A: GlobAtom>(piece: &[A], text: &str, from: usize) -> Option<usize> {
     // Fast path: a piece that starts with literal text can jump between occurrences.
-    if let Some(Resolved::Literal(lead)) = piece.first() {
+    if let Some(Resolved::Literal(lead)) = piece.first().map(GlobAtom::view) {
         let mut search = from;
         while let Some(found) = text.get(search..)?.find(lead) {
             let start = search + found;
