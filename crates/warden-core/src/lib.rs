@@ -1,1 +1,332 @@
-//! placeholder
+//! Warden's service: every IAM operation as a typed function over the store, authentication of
+//! callers, and the in-memory directory that authorizes requests.
+//!
+//! Every request passes through [`Core::handle_iam`]: the caller was authenticated by
+//! [`Core::authenticate`], the request is authorized against the directory by
+//! [`authorize`](crate::authz), and only then does the operation run. No operation authorizes
+//! itself.
+
+mod authn;
+mod authz;
+pub mod directory;
+mod iam;
+pub mod ids;
+mod pagination;
+mod seal;
+mod sts;
+
+use std::net::IpAddr;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
+use time::OffsetDateTime;
+use warden_policy::Principal;
+use warden_protocol::ServiceError;
+use warden_store::{AccessKeyRecord, AccountRecord, Change, Store, StoreError, Tag};
+
+pub use authn::Authenticated;
+pub use directory::Directory;
+pub use seal::MasterKey;
+
+/// A failure to start or an internal failure; AWS-visible failures are [`ServiceError`]s.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the operating system gave no randomness: {0}")]
+    Random(String),
+    #[error("a sealed secret does not open with this master key")]
+    Seal,
+}
+
+/// AWS's default IAM quotas; each can be raised or lowered.
+#[derive(Debug, Clone)]
+pub struct Quotas {
+    pub users_per_account: usize,
+    pub groups_per_account: usize,
+    pub groups_per_user: usize,
+    pub access_keys_per_user: usize,
+    pub tags_per_entity: usize,
+    /// Aggregate size of a user's inline policies, in non-whitespace characters.
+    pub user_policy_size: usize,
+    pub group_policy_size: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Quotas {
+        Quotas {
+            users_per_account: 5000,
+            groups_per_account: 300,
+            groups_per_user: 10,
+            access_keys_per_user: 2,
+            tags_per_entity: 50,
+            user_policy_size: 2048,
+            group_policy_size: 5120,
+        }
+    }
+}
+
+/// How the service starts.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The first account's id; random when absent.
+    pub account_id: Option<String>,
+    /// The root user's access key `(id, secret)`; generated when absent.
+    pub root_key: Option<(String, String)>,
+    pub quotas: Quotas,
+}
+
+/// Root credentials created at first start, to show once.
+#[derive(Debug)]
+pub struct NewRootKey {
+    pub account_id: String,
+    pub access_key_id: String,
+    /// Shown once to the operator; never logged.
+    pub secret_access_key: String,
+}
+
+/// Who is calling, as established by authentication.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: String,
+    /// `None` for the account root.
+    pub user_id: Option<String>,
+    pub arn: String,
+    pub principal: Principal,
+    pub access_key_id: String,
+    pub tags: Vec<Tag>,
+}
+
+impl Caller {
+    pub fn is_root(&self) -> bool {
+        self.user_id.is_none()
+    }
+}
+
+/// The request facts that go into the condition context.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub now: OffsetDateTime,
+    pub source_ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub secure_transport: bool,
+    /// From the SigV4 credential scope.
+    pub region: String,
+}
+
+/// One authenticated request on its way through an operation.
+#[derive(Debug, Clone)]
+pub struct RequestCx {
+    pub caller: Caller,
+    pub info: RequestInfo,
+}
+
+/// The service.
+#[derive(Debug)]
+pub struct Core {
+    store: Arc<dyn Store>,
+    master_key: MasterKey,
+    quotas: Quotas,
+    directory: RwLock<Directory>,
+    /// Serialises writes, so a write validates against the state it will change.
+    writer: tokio::sync::Mutex<()>,
+    signing_keys: authn::SigningKeyCache,
+    key_uses: authn::KeyUses,
+}
+
+impl Core {
+    /// Loads every record into memory and, on empty data, creates the first account and its root
+    /// key (returned so it can be shown once).
+    pub async fn open(
+        store: Arc<dyn Store>,
+        master_key: MasterKey,
+        config: Config,
+        now: OffsetDateTime,
+    ) -> Result<(Core, Option<NewRootKey>), CoreError> {
+        let mut directory = Directory::default();
+        for change in store.load().await? {
+            directory.apply(&change);
+        }
+        let core = Core {
+            store,
+            master_key,
+            quotas: config.quotas.clone(),
+            directory: RwLock::new(directory),
+            writer: tokio::sync::Mutex::new(()),
+            signing_keys: authn::SigningKeyCache::default(),
+            key_uses: authn::KeyUses::default(),
+        };
+        let created = core.bootstrap(&config, now).await?;
+        core.check_master_key()?;
+        Ok((core, created))
+    }
+
+    async fn bootstrap(
+        &self,
+        config: &Config,
+        now: OffsetDateTime,
+    ) -> Result<Option<NewRootKey>, CoreError> {
+        if let Some(existing) = self.read().accounts.keys().next() {
+            if let Some(wanted) = &config.account_id
+                && wanted != existing
+            {
+                return Err(CoreError::Config(format!(
+                    "the data directory holds account `{existing}`, not `{wanted}`"
+                )));
+            }
+            return Ok(None);
+        }
+        let account_id = match &config.account_id {
+            Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => id.clone(),
+            Some(id) => {
+                return Err(CoreError::Config(format!(
+                    "account id `{id}` is not 12 digits"
+                )));
+            }
+            None => random_account_id()?,
+        };
+        let (access_key_id, secret, generated) = match &config.root_key {
+            Some((id, secret)) => {
+                if !ids::is_access_key_id(id) {
+                    return Err(CoreError::Config(format!(
+                        "root access key id `{id}` is not an access key id (AKIA followed by \
+                         upper-case letters and digits, 16 to 128 characters)"
+                    )));
+                }
+                if !ids::is_secret_access_key(secret) {
+                    return Err(CoreError::Config(
+                        "the root secret access key must be 16 to 128 characters of \
+                         letters, digits, `+` and `/`"
+                            .to_owned(),
+                    ));
+                }
+                (id.clone(), secret.clone(), false)
+            }
+            None => (ids::access_key_id()?, ids::secret_access_key()?, true),
+        };
+        let changes = vec![
+            Change::PutAccount(AccountRecord {
+                account_id: account_id.clone(),
+                created: now,
+            }),
+            Change::PutAccessKey(AccessKeyRecord {
+                sealed_secret: self.master_key.seal(secret.as_bytes(), &access_key_id)?,
+                access_key_id: access_key_id.clone(),
+                account_id: account_id.clone(),
+                owner_user_id: None,
+                active: true,
+                created: now,
+                last_used: None,
+            }),
+        ];
+        self.store.commit(&changes).await?;
+        self.apply(&changes);
+        Ok(generated.then_some(NewRootKey {
+            account_id,
+            access_key_id,
+            secret_access_key: secret,
+        }))
+    }
+
+    /// Fails at start-up, not at the first request, when the master key is not the one that
+    /// sealed the stored secrets.
+    fn check_master_key(&self) -> Result<(), CoreError> {
+        let dir = self.read();
+        if let Some(key) = dir.keys.values().next() {
+            self.master_key
+                .open(&key.record.sealed_secret, &key.record.access_key_id)?;
+        }
+        Ok(())
+    }
+
+    /// The id of the first account.
+    pub fn first_account_id(&self) -> Option<String> {
+        self.read().accounts.keys().next().cloned()
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Directory> {
+        self.directory
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn apply(&self, changes: &[Change]) {
+        let mut dir = self
+            .directory
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        for change in changes {
+            dir.apply(change);
+        }
+    }
+
+    /// Commits `changes` durably, then makes them visible. Callers hold the writer lock.
+    async fn commit(&self, changes: Vec<Change>) -> Result<(), ServiceError> {
+        match self.store.commit(&changes).await {
+            Ok(()) => {
+                self.apply(&changes);
+                Ok(())
+            }
+            Err(StoreError::Conflict(what)) => {
+                tracing::warn!(%what, "write lost a race at the database");
+                Err(ServiceError::new(
+                    warden_protocol::iam::errors::CONCURRENT_MODIFICATION,
+                    "The request was rejected because multiple requests to change this object \
+                     were submitted simultaneously. Wait a few minutes and submit your request \
+                     again.",
+                ))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "store commit failed");
+                Err(ServiceError::internal())
+            }
+        }
+    }
+
+    /// Writes the access-key uses seen since the last flush (AWS also records them lazily).
+    pub async fn flush_key_uses(&self) {
+        let uses = self.key_uses.take();
+        if uses.is_empty() {
+            return;
+        }
+        let changes: Vec<Change> = uses
+            .into_iter()
+            .map(|(access_key_id, used)| Change::RecordKeyUse {
+                access_key_id,
+                used,
+            })
+            .collect();
+        let _writer = self.writer.lock().await;
+        if let Err(e) = self.store.commit(&changes).await {
+            tracing::error!(error = %e, "recording access key use failed");
+            return;
+        }
+        self.apply(&changes);
+    }
+
+    /// Answers one IAM request: authorize, then run the operation.
+    pub async fn handle_iam(
+        &self,
+        cx: &RequestCx,
+        request: warden_protocol::iam::Request,
+    ) -> Result<warden_protocol::iam::Response, ServiceError> {
+        {
+            let dir = self.read();
+            let target = authz::iam_target(&request, &cx.caller, &dir)?;
+            authz::authorize(cx, &dir, &target)?;
+        }
+        warden_protocol::iam::dispatch(self, cx, request).await
+    }
+}
+
+fn random_account_id() -> Result<String, CoreError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| CoreError::Random(e.to_string()))?;
+    let mut id: String = bytes.iter().map(|b| char::from(b'0' + b % 10)).collect();
+    // Account ids never start with 0 in practice; keep the first digit non-zero.
+    if id.starts_with('0') {
+        id.replace_range(0..1, "1");
+    }
+    Ok(id)
+}

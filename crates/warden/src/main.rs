@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod policy;
+mod serve;
 
 /// Warden: AWS-compatible IAM and STS you run yourself, and offline policy tools.
 #[derive(Debug, Parser)]
@@ -19,12 +20,15 @@ enum Command {
     /// Offline policy tools: validate documents, simulate requests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Run the IAM/STS service: the AWS Query API on one HTTP endpoint.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Policy(command) => policy::run(command),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

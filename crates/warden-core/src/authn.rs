@@ -1,0 +1,204 @@
+//! Authentication: who signed this request?
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use time::OffsetDateTime;
+use warden_protocol::ServiceError;
+use warden_sigv4::{HttpRequest, SigningKey};
+use warden_store::KeyUse;
+
+use crate::{Caller, Core};
+
+/// The outcome of authenticating a request.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub caller: Caller,
+    /// The credential scope's service (`iam`, `sts`) and region.
+    pub service: String,
+    pub region: String,
+}
+
+/// Derived signing keys by `(access key id, date, region, service)`: deriving one costs four
+/// HMACs and an AES-GCM open, and a client reuses the same scope all day.
+#[derive(Debug, Default)]
+pub(crate) struct SigningKeyCache {
+    keys: RwLock<HashMap<String, SigningKey>>,
+}
+
+/// More entries than this and the cache starts over (a day's worth of scopes is far fewer).
+const SIGNING_KEY_CACHE_LIMIT: usize = 100_000;
+
+impl SigningKeyCache {
+    fn get(&self, id: &str) -> Option<SigningKey> {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+
+    fn insert(&self, id: String, key: SigningKey) {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        if keys.len() >= SIGNING_KEY_CACHE_LIMIT {
+            keys.clear();
+        }
+        keys.insert(id, key);
+    }
+
+    fn forget(&self, access_key_id: &str) {
+        let prefix = format!("{access_key_id}/");
+        self.keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|k, _| !k.starts_with(&prefix));
+    }
+}
+
+/// Access key uses not yet written to the store.
+#[derive(Debug, Default)]
+pub(crate) struct KeyUses {
+    pending: Mutex<HashMap<String, KeyUse>>,
+}
+
+impl KeyUses {
+    fn record(&self, access_key_id: &str, used: KeyUse) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        match pending.get_mut(access_key_id) {
+            Some(last) => *last = used,
+            None => {
+                pending.insert(access_key_id.to_owned(), used);
+            }
+        }
+    }
+
+    /// The newest use not yet written, if any.
+    pub(crate) fn peek(&self, access_key_id: &str) -> Option<KeyUse> {
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(access_key_id)
+            .cloned()
+    }
+
+    pub(crate) fn take(&self) -> HashMap<String, KeyUse> {
+        std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+fn invalid_token() -> ServiceError {
+    ServiceError {
+        code: "InvalidClientTokenId".into(),
+        message: "The security token included in the request is invalid.".to_owned(),
+        status: 403,
+        sender_fault: true,
+    }
+}
+
+fn sigv4_error(e: &warden_sigv4::SigV4Error) -> ServiceError {
+    ServiceError {
+        code: e.code().into(),
+        message: e.to_string(),
+        status: e.status(),
+        sender_fault: true,
+    }
+}
+
+impl Core {
+    /// Verifies the request's SigV4 signature against the key it names.
+    pub fn authenticate(
+        &self,
+        request: &HttpRequest<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Authenticated, ServiceError> {
+        let auth = match warden_sigv4::parse_auth(request) {
+            Ok(Some(auth)) => auth,
+            Ok(None) => {
+                return Err(ServiceError {
+                    code: "MissingAuthenticationToken".into(),
+                    message: "Request is missing Authentication Token".to_owned(),
+                    status: 403,
+                    sender_fault: true,
+                });
+            }
+            Err(e) => return Err(sigv4_error(&e)),
+        };
+        let key_id = auth.access_key_id();
+        let (caller, sealed) = {
+            let dir = self.read();
+            let Some(key) = dir.keys.get(key_id).filter(|k| k.record.active) else {
+                return Err(invalid_token());
+            };
+            let Some(account) = dir.account(&key.record.account_id) else {
+                return Err(invalid_token());
+            };
+            let caller = match &key.record.owner_user_id {
+                None => Caller {
+                    account_id: account.id().to_owned(),
+                    user_id: None,
+                    arn: account.root_arn.clone(),
+                    principal: account.root_principal.clone(),
+                    access_key_id: key_id.to_owned(),
+                    tags: Vec::new(),
+                },
+                Some(user_id) => {
+                    let Some(user) = account.user_by_id(user_id) else {
+                        return Err(invalid_token());
+                    };
+                    Caller {
+                        account_id: account.id().to_owned(),
+                        user_id: Some(user_id.clone()),
+                        arn: user.arn.clone(),
+                        principal: user.principal.clone(),
+                        access_key_id: key_id.to_owned(),
+                        tags: user.record.tags.clone(),
+                    }
+                }
+            };
+            (caller, key.record.sealed_secret.clone())
+        };
+        // Permanent keys never carry a session token.
+        if auth.security_token().is_some() {
+            return Err(invalid_token());
+        }
+        let cache_id = format!(
+            "{key_id}/{}/{}/{}",
+            auth.date(),
+            auth.region(),
+            auth.service()
+        );
+        let signing_key = match self.signing_keys.get(&cache_id) {
+            Some(k) => k,
+            None => {
+                let secret = self.master_key.open(&sealed, key_id).map_err(|e| {
+                    tracing::error!(error = %e, "cannot open a stored secret");
+                    ServiceError::internal()
+                })?;
+                let secret = String::from_utf8(secret).map_err(|_| ServiceError::internal())?;
+                let k = SigningKey::derive(&secret, auth.date(), auth.region(), auth.service());
+                self.signing_keys.insert(cache_id, k.clone());
+                k
+            }
+        };
+        warden_sigv4::verify(request, &auth, &signing_key, now.unix_timestamp())
+            .map_err(|e| sigv4_error(&e))?;
+        self.key_uses.record(
+            key_id,
+            KeyUse {
+                time: now,
+                service: auth.service().to_owned(),
+                region: auth.region().to_owned(),
+            },
+        );
+        Ok(Authenticated {
+            caller,
+            service: auth.service().to_owned(),
+            region: auth.region().to_owned(),
+        })
+    }
+
+    /// Drops cached signing keys of a deleted key.
+    pub(crate) fn forget_signing_keys(&self, access_key_id: &str) {
+        self.signing_keys.forget(access_key_id);
+    }
+}

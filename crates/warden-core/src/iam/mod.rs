@@ -1,0 +1,107 @@
+//! IAM operations. `handler.rs` wires them to the generated `Handler` trait; each module holds
+//! one family of operations.
+
+mod groups;
+mod handler;
+mod keys;
+mod policies;
+mod tags;
+mod users;
+
+use time::OffsetDateTime;
+use warden_protocol::ServiceError;
+use warden_protocol::iam::{self, errors};
+
+use crate::directory::{Account, Directory, Group, User};
+use crate::{Caller, RequestCx};
+
+pub(crate) fn no_such_user(name: &str) -> ServiceError {
+    ServiceError::new(
+        errors::NO_SUCH_ENTITY,
+        format!("The user with name {name} cannot be found."),
+    )
+}
+
+pub(crate) fn no_such_group(name: &str) -> ServiceError {
+    ServiceError::new(
+        errors::NO_SUCH_ENTITY,
+        format!("The group with name {name} cannot be found."),
+    )
+}
+
+pub(crate) fn limit_exceeded(quota: &str, limit: usize) -> ServiceError {
+    ServiceError::new(
+        errors::LIMIT_EXCEEDED,
+        format!("Cannot exceed quota for {quota}: {limit}"),
+    )
+}
+
+pub(crate) fn delete_conflict(what: &str) -> ServiceError {
+    ServiceError::new(
+        errors::DELETE_CONFLICT,
+        format!("Cannot delete entity, must {what} first."),
+    )
+}
+
+/// The caller's account. Every authenticated caller has one; its absence is an internal error.
+pub(crate) fn account<'d>(
+    dir: &'d Directory,
+    caller: &Caller,
+) -> Result<&'d Account, ServiceError> {
+    dir.account(&caller.account_id)
+        .ok_or_else(ServiceError::internal)
+}
+
+pub(crate) fn find_user<'a>(account: &'a Account, name: &str) -> Result<&'a User, ServiceError> {
+    account.user(name).ok_or_else(|| no_such_user(name))
+}
+
+pub(crate) fn find_group<'a>(account: &'a Account, name: &str) -> Result<&'a Group, ServiceError> {
+    account.group(name).ok_or_else(|| no_such_group(name))
+}
+
+/// The user an optional `UserName` names: that user, or the calling user. `None` is the root.
+pub(crate) fn named_or_caller<'a>(
+    account: &'a Account,
+    caller: &Caller,
+    name: Option<&str>,
+) -> Result<Option<&'a User>, ServiceError> {
+    match (name, &caller.user_id) {
+        (Some(name), _) => find_user(account, name).map(Some),
+        (None, Some(id)) => account
+            .user_by_id(id)
+            .map(Some)
+            .ok_or_else(ServiceError::internal),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A user as AWS describes it. Listings leave tags out, as AWS's do.
+pub(crate) fn user_output(user: &User, with_tags: bool) -> iam::User {
+    let r = &user.record;
+    iam::User {
+        path: r.path.clone(),
+        user_name: r.name.clone(),
+        user_id: r.user_id.clone(),
+        arn: user.arn.clone(),
+        create_date: r.created,
+        tags: (with_tags && !r.tags.is_empty()).then(|| tags::output(&r.tags)),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn group_output(group: &Group) -> iam::Group {
+    let r = &group.record;
+    iam::Group {
+        path: r.path.clone(),
+        group_name: r.name.clone(),
+        group_id: r.group_id.clone(),
+        arn: group.arn.clone(),
+        create_date: r.created,
+    }
+}
+
+/// The time a write is stamped with: the request's, to the second (AWS's precision).
+pub(crate) fn stamp(cx: &RequestCx) -> OffsetDateTime {
+    cx.info.now.replace_nanosecond(0).unwrap_or(cx.info.now)
+}

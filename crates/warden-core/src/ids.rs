@@ -1,0 +1,100 @@
+//! AWS-style identifiers and secrets.
+//!
+//! Unique ids are a four-letter kind prefix and base32 characters (`AIDA` + 17 for users,
+//! `AGPA` + 17 for groups, `AKIA` + 16 for access key ids), as AWS issues them; secrets are 40
+//! characters of the base64 alphabet.
+
+use crate::CoreError;
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn random_from(alphabet: &[u8], len: usize) -> Result<String, CoreError> {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).map_err(|e| CoreError::Random(e.to_string()))?;
+    // Both alphabets have a power-of-two length, so the modulo keeps the choice uniform.
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
+        .collect())
+}
+
+pub fn user_id() -> Result<String, CoreError> {
+    Ok(format!("AIDA{}", random_from(BASE32, 17)?))
+}
+
+pub fn group_id() -> Result<String, CoreError> {
+    Ok(format!("AGPA{}", random_from(BASE32, 17)?))
+}
+
+pub fn access_key_id() -> Result<String, CoreError> {
+    Ok(format!("AKIA{}", random_from(BASE32, 16)?))
+}
+
+pub fn secret_access_key() -> Result<String, CoreError> {
+    random_from(SECRET_ALPHABET, 40)
+}
+
+/// A request id in AWS's shape (a UUID v4).
+pub fn request_id() -> String {
+    let mut b = [0u8; 16];
+    // A request id is not a secret; if the OS cannot give randomness we still answer.
+    let _ = getrandom::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Whether `id` looks like an access key id we could have issued or been given.
+pub fn is_access_key_id(id: &str) -> bool {
+    id.len() >= 16
+        && id.len() <= 128
+        && id.starts_with("AKIA")
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// Whether `secret` could be a secret access key.
+pub fn is_secret_access_key(secret: &str) -> bool {
+    secret.len() >= 16
+        && secret.len() <= 128
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_aws_shapes() {
+        let u = user_id().unwrap();
+        assert_eq!(u.len(), 21);
+        assert!(u.starts_with("AIDA"));
+        assert!(u[4..].bytes().all(|b| BASE32.contains(&b)));
+        assert_eq!(group_id().unwrap().len(), 21);
+        let k = access_key_id().unwrap();
+        assert_eq!(k.len(), 20);
+        assert!(is_access_key_id(&k));
+        let s = secret_access_key().unwrap();
+        assert_eq!(s.len(), 40);
+        assert!(is_secret_access_key(&s));
+        assert_ne!(user_id().unwrap(), u);
+        let r = request_id();
+        assert_eq!(r.len(), 36);
+        assert_eq!(&r[14..15], "4");
+        assert!(!is_access_key_id("akia0000000000000000"));
+        assert!(!is_secret_access_key("short"));
+    }
+}

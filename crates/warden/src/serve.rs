@@ -1,0 +1,204 @@
+//! `warden serve`: open the data, start the service, answer until SIGTERM/SIGINT.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use time::OffsetDateTime;
+use warden_core::{Config, Core, MasterKey};
+use warden_store::{SqliteStore, Store};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (`127.0.0.1:0` picks a free port; the chosen one is printed).
+    #[arg(long, env = "WARDEN_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory for the embedded database and the generated master key.
+    #[arg(long, env = "WARDEN_DATA", default_value = "warden-data")]
+    data: PathBuf,
+    /// Database URL instead of the embedded one under `--data` (`sqlite:PATH`).
+    #[arg(long, env = "WARDEN_DATABASE_URL")]
+    database: Option<String>,
+    /// The first account's 12-digit id, used when the data is empty (random otherwise).
+    #[arg(long, env = "WARDEN_ACCOUNT_ID")]
+    account_id: Option<String>,
+    /// File holding the master key (base64 of 32 bytes). `WARDEN_MASTER_KEY` gives the key
+    /// itself; with neither, a key file is generated in the data directory.
+    #[arg(long, env = "WARDEN_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+}
+
+/// How often access-key uses are written to the store.
+const KEY_USE_FLUSH: Duration = Duration::from_secs(1);
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WARDEN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("cannot create data directory `{}`", args.data.display()))?;
+    let store: Arc<dyn Store> = match &args.database {
+        None => Arc::new(
+            SqliteStore::open(&args.data.join("warden.db"))
+                .await
+                .context("cannot open the embedded database")?,
+        ),
+        Some(url) if url.starts_with("sqlite:") => Arc::new(
+            SqliteStore::open_url(url)
+                .await
+                .with_context(|| format!("cannot open `{url}`"))?,
+        ),
+        Some(url) => bail!(
+            "unsupported database URL `{url}`: this build supports `sqlite:` URLs (PostgreSQL \
+             support is not built yet)"
+        ),
+    };
+    let master_key = load_master_key(args.master_key_file.as_deref(), &args.data)?;
+    let config = Config {
+        account_id: args.account_id.clone(),
+        root_key: root_key_from_env()?,
+        ..Config::default()
+    };
+    let (core, created) = Core::open(store, master_key, config, OffsetDateTime::now_utc())
+        .await
+        .context("cannot start the service")?;
+    let core = Arc::new(core);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let mut out = std::io::stdout().lock();
+    if let Some(root) = created {
+        writeln!(out, "created account {}", root.account_id)?;
+        writeln!(out, "root access key id:     {}", root.access_key_id)?;
+        writeln!(out, "root secret access key: {}", root.secret_access_key)?;
+        writeln!(out, "(the secret is shown only this once)")?;
+    }
+    if let Some(account) = core.first_account_id() {
+        writeln!(out, "account {account}")?;
+    }
+    writeln!(out, "listening on http://{address}")?;
+    out.flush()?;
+    drop(out);
+
+    let flusher = {
+        let core = Arc::clone(&core);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(KEY_USE_FLUSH);
+            loop {
+                tick.tick().await;
+                core.flush_key_uses().await;
+            }
+        })
+    };
+    warden_server::serve(Arc::clone(&core), listener, shutdown_signal())
+        .await
+        .context("the HTTP server failed")?;
+    flusher.abort();
+    core.flush_key_uses().await;
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot watch for SIGTERM");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+fn root_key_from_env() -> anyhow::Result<Option<(String, String)>> {
+    let id = std::env::var("WARDEN_ROOT_ACCESS_KEY_ID").ok();
+    let secret = std::env::var("WARDEN_ROOT_SECRET_ACCESS_KEY").ok();
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok(Some((id, secret))),
+        (None, None) => Ok(None),
+        _ => bail!(
+            "set both WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY, or neither"
+        ),
+    }
+}
+
+fn decode_key(text: &str, from: &str) -> anyhow::Result<MasterKey> {
+    let bytes = STANDARD
+        .decode(text.trim())
+        .with_context(|| format!("the master key in {from} is not base64"))?;
+    MasterKey::from_bytes(&bytes).with_context(|| format!("the master key in {from}"))
+}
+
+/// `WARDEN_MASTER_KEY`, else `--master-key-file`, else `DATA/master.key` (created, mode 0600).
+fn load_master_key(file: Option<&Path>, data: &Path) -> anyhow::Result<MasterKey> {
+    if let Ok(text) = std::env::var("WARDEN_MASTER_KEY") {
+        return decode_key(&text, "WARDEN_MASTER_KEY");
+    }
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read master key file `{}`", file.display()))?;
+        return decode_key(&text, &file.display().to_string());
+    }
+    let path = data.join("master.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => decode_key(&text, &path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate()?;
+            write_private(&path, format!("{}\n", STANDARD.encode(key)).as_bytes())?;
+            Ok(MasterKey::from_bytes(&key)?)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+    }
+}
+
+/// Writes a new file only its owner can read, failing if it already exists.
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+"""Restarting `warden serve` on the same data directory keeps everything (Warden only: each test
+here runs its own server on its own data directory)."""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e_support import (
+    ACCOUNT_ID,
+    allow,
+    iam_client,
+    policy,
+    root_client,
+    start_warden,
+    unique,
+)
+
+pytestmark = pytest.mark.warden_only
+
+
+def test_restart_keeps_users_groups_keys_and_policies(tmp_path):
+    data, logs = tmp_path / "data", tmp_path / "logs"
+    first = start_warden(data, logs)
+    try:
+        root = root_client(first)
+        user, group = unique("persist"), unique("pgroup")
+        created = root.create_user(UserName=user, Path="/kept/", Tags=[{"Key": "k", "Value": "v"}])["User"]
+        root.create_group(GroupName=group)
+        root.add_user_to_group(GroupName=group, UserName=user)
+        key = root.create_access_key(UserName=user)["AccessKey"]
+        root.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Active")
+        document = policy(allow(["iam:GetUser", "iam:ListGroupsForUser"], "arn:aws:iam::*:user/kept/${aws:username}"))
+        root.put_user_policy(UserName=user, PolicyName="self", PolicyDocument=document)
+        root.put_group_policy(GroupName=group, PolicyName="g", PolicyDocument=policy(allow("iam:ListUsers")))
+        assert iam_client(first, key["AccessKeyId"], key["SecretAccessKey"]).get_user()["User"]["UserName"] == user
+    finally:
+        status = first.stop()
+    assert status == 0, f"first server exited {status}\n{first.stderr_text()[-4000:]}"
+
+    second = start_warden(data, logs)
+    try:
+        root = root_client(second)
+        kept = root.get_user(UserName=user)["User"]
+        assert kept["UserId"] == created["UserId"]
+        assert kept["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/kept/{user}"
+        assert kept["Tags"] == [{"Key": "k", "Value": "v"}]
+        assert [u["UserName"] for u in root.get_group(GroupName=group)["Users"]] == [user]
+        assert [k["AccessKeyId"] for k in root.list_access_keys(UserName=user)["AccessKeyMetadata"]] == [key["AccessKeyId"]]
+        assert root.list_user_policies(UserName=user)["PolicyNames"] == ["self"]
+        assert root.list_group_policies(GroupName=group)["PolicyNames"] == ["g"]
+        # The secret was sealed with the master key and must still verify signatures; the
+        # policies must still authorize.
+        client = iam_client(second, key["AccessKeyId"], key["SecretAccessKey"])
+        assert client.get_user()["User"]["UserName"] == user
+        assert [g["GroupName"] for g in client.list_groups_for_user(UserName=user)["Groups"]] == [group]
+        assert client.list_users(MaxItems=1)["Users"] is not None
+    finally:
+        status = second.stop()
+    assert status == 0, f"second server exited {status}\n{second.stderr_text()[-4000:]}"
+
+
+def test_account_id_and_root_identity_survive_restart(tmp_path):
+    data, logs = tmp_path / "data", tmp_path / "logs"
+    first = start_warden(data, logs)
+    try:
+        assert root_client(first).get_user()["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
+    finally:
+        assert first.stop() == 0
+    second = start_warden(data, logs)
+    try:
+        root = root_client(second)
+        assert root.get_user()["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
+        name = unique("after-restart")
+        assert root.create_user(UserName=name)["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
+    finally:
+        assert second.stop() == 0
