@@ -174,8 +174,10 @@ fn write_query(out: &mut String, query: &str, presigned: bool) {
     if query.is_empty() {
         return;
     }
-    // Each pair encoded as "name=value", with the name's length to sort on (name, value).
-    let mut pairs: Vec<(String, usize)> = Vec::new();
+    // All pairs encoded into one buffer as "name=value"; each remembered by its range and the
+    // end of its name, so that sorting by (name, value) moves only the ranges.
+    let mut encoded = String::with_capacity(query.len() * 2);
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = form_decode(name);
@@ -184,25 +186,22 @@ fn write_query(out: &mut String, query: &str, presigned: bool) {
         }
         let value = form_decode(value);
         // Invalid UTF-8 becomes U+FFFD before encoding, as in AWS's SDKs and Java services.
-        let (name, value) = (
-            String::from_utf8_lossy(&name),
-            String::from_utf8_lossy(&value),
-        );
-        let mut encoded = String::with_capacity(name.len() + value.len() + 8);
-        push_encoded(&mut encoded, name.as_bytes());
-        let name_len = encoded.len();
+        let start = encoded.len();
+        push_encoded(&mut encoded, String::from_utf8_lossy(&name).as_bytes());
+        let name_end = encoded.len();
         encoded.push('=');
-        push_encoded(&mut encoded, value.as_bytes());
-        pairs.push((encoded, name_len));
+        push_encoded(&mut encoded, String::from_utf8_lossy(&value).as_bytes());
+        pairs.push((start, name_end, encoded.len()));
     }
-    pairs.sort_unstable_by(|(a, a_len), (b, b_len)| {
-        (&a[..*a_len], &a[a_len + 1..]).cmp(&(&b[..*b_len], &b[b_len + 1..]))
+    let part = |from: usize, to: usize| encoded.get(from..to).unwrap_or_default();
+    pairs.sort_unstable_by(|&(a, a_name, a_end), &(b, b_name, b_end)| {
+        (part(a, a_name), part(a_name + 1, a_end)).cmp(&(part(b, b_name), part(b_name + 1, b_end)))
     });
-    for (i, (pair, _)) in pairs.iter().enumerate() {
+    for (i, &(start, _, end)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(pair);
+        out.push_str(part(start, end));
     }
 }
 

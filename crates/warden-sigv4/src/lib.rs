@@ -47,7 +47,11 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = 15 * 60;
 pub const MAX_PRESIGNED_EXPIRES_SECONDS: i64 = 604_800;
 
 /// The request as received on the wire.
-#[derive(Debug, Clone, Copy)]
+///
+/// `Debug` shows everything but session tokens (the `x-amz-security-token` header and the
+/// `X-Amz-Security-Token` query parameter), which are bearer credentials, and the body, which is
+/// shown by length.
+#[derive(Clone, Copy)]
 pub struct HttpRequest<'a> {
     /// The HTTP method, e.g. `GET` or `POST` (upper case, as sent).
     pub method: &'a str,
@@ -75,6 +79,38 @@ impl<'a> HttpRequest<'a> {
     /// The first value of header `name` (lowercase).
     fn header(&self, name: &'a str) -> Option<&'a str> {
         self.header_values(name).next()
+    }
+}
+
+impl std::fmt::Debug for HttpRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const REDACTED: &str = "<redacted>";
+        let query: Vec<&str> = self
+            .query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("X-Amz-Security-Token") => REDACTED,
+                _ => pair,
+            })
+            .collect();
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|&(name, value)| {
+                if name.eq_ignore_ascii_case("x-amz-security-token") {
+                    (name, REDACTED)
+                } else {
+                    (name, value)
+                }
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &query.join("&"))
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
     }
 }
 

@@ -541,3 +541,26 @@ fn signature_location_and_malformed_signatures() {
     *auth = format!("{head}Signature=not-hex");
     assert_eq!(wire.verify_at(T0), Err(SigV4Error::SignatureDoesNotMatch));
 }
+
+/// Session tokens are bearer credentials: no `Debug` output shows them.
+#[test]
+fn debug_output_never_shows_a_session_token() {
+    let token = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN";
+    for presign_expires in [None, Some(900)] {
+        let wire = Wire::new("GET", "/", "Action=GetCallerIdentity", &[], b"").signed(&Signing {
+            token: Some(token.to_owned()),
+            presign_expires,
+            ..Signing::default()
+        });
+        wire.with(|req| {
+            let auth = parse_auth(req).unwrap().unwrap();
+            assert_eq!(auth.security_token(), Some(token));
+            for debug in [format!("{req:?}"), format!("{auth:?}")] {
+                assert!(!debug.contains("SESSIONTOKEN"), "{debug}");
+                assert!(debug.contains("<redacted>"), "{debug}");
+            }
+            let key = warden_sigv4::SigningKey::derive("s", "20240101", "us-east-1", "iam");
+            assert!(!format!("{key:?}").contains('['));
+        });
+    }
+}

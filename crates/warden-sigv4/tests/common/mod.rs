@@ -177,9 +177,14 @@ impl Wire {
         self.verify_with_secret(SECRET, now)
     }
 
+    /// Parses and verifies as the server will: the access key id must be one it knows (the
+    /// id is not signed — it selects the secret), and `secret` is that key's secret.
     pub fn verify_with_secret(&self, secret: &str, now: i64) -> Result<(), SigV4Error> {
         self.with(|req| {
             let auth = parse_auth(req)?.ok_or(SigV4Error::MissingAuthenticationToken)?;
+            if auth.access_key_id() != ACCESS_KEY {
+                return Err(SigV4Error::InvalidClientTokenId);
+            }
             let key = SigningKey::derive(secret, auth.date(), auth.region(), auth.service());
             verify(req, &auth, &key, now)
         })
