@@ -88,9 +88,11 @@ def prepare(server: Server) -> dict[str, tuple[str, dict[str, str], str]]:
         iam.create_user(UserName=name, Path=prefix)
     target_user = names[USERS // 2]
     urls = {
-        "GetUser": (iam.generate_presigned_url("get_user", Params={"UserName": target_user}, ExpiresIn=3600),
+        "GetUser": (iam.generate_presigned_url("get_user", Params={"UserName": target_user}, ExpiresIn=3600,
+                                              HttpMethod="GET"),
                     f"<UserName>{target_user}</UserName>"),
-        "ListUsers": (iam.generate_presigned_url("list_users", Params={"MaxItems": 100}, ExpiresIn=3600),
+        "ListUsers": (iam.generate_presigned_url("list_users", Params={"MaxItems": 100}, ExpiresIn=3600,
+                                              HttpMethod="GET"),
                       "<ListUsersResult>"),
     }
     prepared = {}

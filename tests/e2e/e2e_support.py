@@ -89,10 +89,14 @@ class Server:
         path = self.log_dir / "stderr.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def stop(self, timeout: float = 30.0) -> int:
-        """SIGTERM, then wait; returns the exit status (kills and fails if it does not exit)."""
+    def output_text(self) -> str:
+        """Everything the server printed so far, stdout then stderr."""
+        return "\n".join(self.stdout_lines) + "\n" + self.stderr_text()
+
+    def stop(self, timeout: float = 30.0, sig: int = signal.SIGTERM) -> int:
+        """Sends `sig` (SIGTERM), then waits; returns the exit status (kills and fails if it does not exit)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -116,20 +120,22 @@ def warden_bin() -> Path:
     return path
 
 
-def start_warden(data_dir: Path, log_dir: Path, timeout: float = 60.0, extra_env: dict[str, str] | None = None) -> Server:
+def start_warden(data_dir: Path, log_dir: Path, timeout: float = 60.0, extra_env: dict[str, str] | None = None,
+                 root_keys: bool = True, master_key: bool = True) -> Server:
+    """Starts `warden serve --listen 127.0.0.1:0 --data DATA_DIR --account-id 123456789012`, with the
+    fixed root keys and master key in its environment unless told otherwise, and waits until it
+    prints its address and /_warden/health answers 200."""
     binary = warden_bin()
     if not binary.exists():
         pytest.fail(f"Warden binary not found at {binary}: build it (cargo build -p warden) or set WARDEN_BIN")
     data_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
     env = _clean_env()
-    env.update(
-        {
-            "WARDEN_ROOT_ACCESS_KEY_ID": ROOT_ACCESS_KEY_ID,
-            "WARDEN_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET_ACCESS_KEY,
-            "WARDEN_MASTER_KEY": MASTER_KEY,
-        }
-    )
+    if root_keys:
+        env["WARDEN_ROOT_ACCESS_KEY_ID"] = ROOT_ACCESS_KEY_ID
+        env["WARDEN_ROOT_SECRET_ACCESS_KEY"] = ROOT_SECRET_ACCESS_KEY
+    if master_key:
+        env["WARDEN_MASTER_KEY"] = MASTER_KEY
     env.update(extra_env or {})
     cmd = [
         str(binary),

@@ -3,6 +3,9 @@ here runs its own server on its own data directory)."""
 
 from __future__ import annotations
 
+import re
+import signal
+
 import pytest
 
 from e2e_support import (
@@ -74,3 +77,59 @@ def test_account_id_and_root_identity_survive_restart(tmp_path):
         assert root.create_user(UserName=name)["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
     finally:
         assert second.stop() == 0
+
+
+def test_generated_root_key_and_master_key(tmp_path):
+    """Without WARDEN_ROOT_* and WARDEN_MASTER_KEY the first start generates the root access key
+    (shown once) and a master key kept in the data directory; a restart uses both."""
+    data, logs = tmp_path / "data", tmp_path / "logs"
+    first = start_warden(data, logs, root_keys=False, master_key=False)
+    try:
+        printed = first.output_text()
+        key_ids = set(re.findall(r"\b(AKIA[A-Z0-9]{16})\b", printed))
+        assert len(key_ids) == 1, f"expected one generated root access key id in the output:\n{printed}"
+        [key_id] = key_ids
+        secrets = [s for s in re.findall(r"(?<![A-Za-z0-9/+=])([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", printed) if s != key_id]
+        root = None
+        for secret in secrets:
+            candidate = iam_client(first, key_id, secret)
+            try:
+                candidate.list_users(MaxItems=1)
+            except Exception:
+                continue
+            root = candidate
+            break
+        assert root is not None, f"no 40-character secret printed with {key_id} authenticates:\n{printed}"
+        user = unique("gen")
+        root.create_user(UserName=user)
+        key = root.create_access_key(UserName=user)["AccessKey"]
+        root.put_user_policy(UserName=user, PolicyName="self", PolicyDocument=policy(allow("iam:GetUser", "*")))
+        master_files = [p for p in data.rglob("*") if p.is_file()]
+        assert master_files, "the data directory is empty"
+    finally:
+        assert first.stop() == 0
+
+    second = start_warden(data, logs, root_keys=False, master_key=False)
+    try:
+        # Shown once: the second start does not print the secret again.
+        assert secret not in "\n".join(second.stdout_lines), "the root secret was printed again on restart"
+        # The generated master key was kept: the user's sealed secret still verifies signatures.
+        assert iam_client(second, key["AccessKeyId"], key["SecretAccessKey"]).get_user()["User"]["UserName"] == user
+        assert iam_client(second, key_id, secret).list_users(MaxItems=1)["Users"] is not None
+    finally:
+        assert second.stop() == 0
+
+
+def test_account_id_flag_wins_over_environment(tmp_path):
+    server = start_warden(tmp_path / "data", tmp_path / "logs", extra_env={"WARDEN_ACCOUNT_ID": "111122223333"})
+    try:
+        name = unique("acct")
+        assert root_client(server).create_user(UserName=name)["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/{name}"
+    finally:
+        assert server.stop() == 0
+
+
+def test_sigint_shuts_down_cleanly(tmp_path):
+    server = start_warden(tmp_path / "data", tmp_path / "logs")
+    root_client(server).create_user(UserName=unique("sigint"))
+    assert server.stop(sig=signal.SIGINT) == 0

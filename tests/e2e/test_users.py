@@ -155,8 +155,10 @@ def test_list_users_path_prefix(iam):
     assert deeper in {u["UserName"] for u in iam.list_users(PathPrefix=prefix)["Users"]}
 
 
-def test_get_user_without_name_returns_the_caller(new_user):
+def test_get_user_without_name_returns_the_caller(iam, new_user):
     user = new_user("self")
+    # Even about oneself, GetUser needs iam:GetUser on one's own ARN.
+    iam.put_user_policy(UserName=user.name, PolicyName="self", PolicyDocument=policy(allow("iam:GetUser", user.arn)))
     me = user.client.get_user()["User"]
     assert me["UserName"] == user.name
     assert me["Arn"] == user.arn
