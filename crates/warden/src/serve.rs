@@ -56,6 +56,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create data directory `{}`", args.data.display()))?;
+    // Before the store: opening it creates the database file the key check looks for.
+    let master_key = load_master_key(args.master_key_file.as_deref(), &args.data)?;
     let store: Arc<dyn Store> = match &args.database {
         None => Arc::new(
             SqliteStore::open(&args.data.join("warden.db"))
@@ -72,7 +74,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              support is not built yet)"
         ),
     };
-    let master_key = load_master_key(args.master_key_file.as_deref(), &args.data)?;
     let config = Config {
         account_id: args.account_id.clone(),
         root_key: root_key_from_env()?,
@@ -177,6 +178,14 @@ fn load_master_key(file: Option<&Path>, data: &Path) -> anyhow::Result<MasterKey
     let path = data.join("master.key");
     match std::fs::read_to_string(&path) {
         Ok(text) => decode_key(&text, &path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && data.join("warden.db").exists() => {
+            // A new key could not open the secrets already sealed in the database.
+            bail!(
+                "`{}` holds a database but no master.key: give the key that sealed it with \
+                 WARDEN_MASTER_KEY or --master-key-file",
+                data.display()
+            )
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = MasterKey::generate()?;
             write_private(&path, format!("{}\n", STANDARD.encode(key)).as_bytes())?;

@@ -1,0 +1,313 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Operations through `Core::handle_iam`, on an in-memory store: authorization comes before
+//! every operation, writes are visible on the next request, and the directory rebuilt from the
+//! store equals the one that was written.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use warden_core::{Caller, Config, Core, MasterKey, RequestCx, RequestInfo};
+use warden_policy::Principal;
+use warden_protocol::ServiceError;
+use warden_protocol::iam::{self, Request, Response};
+use warden_store::{SqliteStore, Store};
+
+const ACCOUNT: &str = "123456789012";
+
+async fn core_on(store: Arc<dyn Store>) -> Core {
+    let config = Config {
+        account_id: Some(ACCOUNT.into()),
+        root_key: Some((
+            "AKIAROOTROOTROOT0001".into(),
+            "rootsecretrootsecretrootsecretrootsecret".into(),
+        )),
+        ..Config::default()
+    };
+    let key = MasterKey::from_bytes(&[9u8; 32]).unwrap();
+    Core::open(store, key, config, OffsetDateTime::now_utc())
+        .await
+        .unwrap()
+        .0
+}
+
+async fn core() -> Core {
+    core_on(Arc::new(SqliteStore::open_url("sqlite::memory:").await.unwrap())).await
+}
+
+fn info() -> RequestInfo {
+    RequestInfo {
+        now: OffsetDateTime::now_utc(),
+        source_ip: Some("10.0.0.1".parse().unwrap()),
+        user_agent: Some("test".into()),
+        secure_transport: false,
+        region: "us-east-1".into(),
+    }
+}
+
+fn root() -> RequestCx {
+    let arn = format!("arn:aws:iam::{ACCOUNT}:root");
+    RequestCx {
+        caller: Caller {
+            account_id: ACCOUNT.into(),
+            user_id: None,
+            principal: Principal::parse(&arn).unwrap(),
+            arn,
+            access_key_id: "AKIAROOTROOTROOT0001".into(),
+            tags: Vec::new(),
+        },
+        info: info(),
+    }
+}
+
+fn as_user(user: &iam::User) -> RequestCx {
+    RequestCx {
+        caller: Caller {
+            account_id: ACCOUNT.into(),
+            user_id: Some(user.user_id.clone()),
+            principal: Principal::parse(&user.arn).unwrap(),
+            arn: user.arn.clone(),
+            access_key_id: "AKIAUSERUSERUSER0001".into(),
+            tags: Vec::new(),
+        },
+        info: info(),
+    }
+}
+
+async fn call(core: &Core, cx: RequestCx, request: Request) -> Result<Response, ServiceError> {
+    core.handle_iam(&cx, request).await
+}
+
+async fn create_user(core: &Core, name: &str) -> iam::User {
+    let request = Request::CreateUser(iam::CreateUserRequest {
+        user_name: name.into(),
+        ..Default::default()
+    });
+    match call(core, root(), request).await.unwrap() {
+        Response::CreateUser(r) => r.user.unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn user_names(core: &Core) -> Vec<String> {
+    match call(core, root(), Request::ListUsers(iam::ListUsersRequest::default()))
+        .await
+        .unwrap()
+    {
+        Response::ListUsers(r) => r.users.into_iter().map(|u| u.user_name).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn allow(action: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+    )
+}
+
+#[tokio::test]
+async fn a_denied_request_does_not_run_and_a_policy_change_applies_to_the_next_one() {
+    let core = core().await;
+    let alice = create_user(&core, "alice").await;
+    let create_bob = || {
+        Request::CreateUser(iam::CreateUserRequest {
+            user_name: "bob".into(),
+            ..Default::default()
+        })
+    };
+    let err = call(&core, as_user(&alice), create_bob()).await.unwrap_err();
+    assert_eq!(err.code, "AccessDenied");
+    assert_eq!(err.status, 403);
+    assert_eq!(
+        err.message,
+        format!(
+            "User: {} is not authorized to perform: iam:CreateUser on resource: \
+             arn:aws:iam::{ACCOUNT}:user/bob because no identity-based policy allows the \
+             iam:CreateUser action",
+            alice.arn
+        )
+    );
+    assert_eq!(user_names(&core).await, ["alice"]);
+
+    let put = Request::PutUserPolicy(iam::PutUserPolicyRequest {
+        user_name: "alice".into(),
+        policy_name: "create".into(),
+        policy_document: allow("iam:CreateUser"),
+    });
+    call(&core, root(), put).await.unwrap();
+    call(&core, as_user(&alice), create_bob()).await.unwrap();
+    assert_eq!(user_names(&core).await, ["alice", "bob"]);
+}
+
+#[tokio::test]
+async fn group_policies_apply_through_membership_only() {
+    let core = core().await;
+    let alice = create_user(&core, "alice").await;
+    let r = |req| call(&core, root(), req);
+    r(Request::CreateGroup(iam::CreateGroupRequest {
+        group_name: "readers".into(),
+        ..Default::default()
+    }))
+    .await
+    .unwrap();
+    r(Request::PutGroupPolicy(iam::PutGroupPolicyRequest {
+        group_name: "readers".into(),
+        policy_name: "list".into(),
+        policy_document: allow("iam:ListUsers"),
+    }))
+    .await
+    .unwrap();
+    let list = || Request::ListUsers(iam::ListUsersRequest::default());
+    assert_eq!(
+        call(&core, as_user(&alice), list()).await.unwrap_err().code,
+        "AccessDenied"
+    );
+    let membership = || iam::AddUserToGroupRequest {
+        group_name: "readers".into(),
+        user_name: "alice".into(),
+    };
+    r(Request::AddUserToGroup(membership())).await.unwrap();
+    call(&core, as_user(&alice), list()).await.unwrap();
+    let m = membership();
+    r(Request::RemoveUserFromGroup(iam::RemoveUserFromGroupRequest {
+        group_name: m.group_name,
+        user_name: m.user_name,
+    }))
+    .await
+    .unwrap();
+    assert_eq!(
+        call(&core, as_user(&alice), list()).await.unwrap_err().code,
+        "AccessDenied"
+    );
+}
+
+#[tokio::test]
+async fn explicit_deny_names_the_existing_user_as_aws_does() {
+    let core = core().await;
+    let alice = create_user(&core, "alice").await;
+    create_user(&core, "bob").await;
+    let deny = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"iam:*","Resource":"*"},
+        {"Effect":"Deny","Action":"iam:DeleteUser","Resource":"arn:aws:iam::*:user/bob"}]}"#;
+    call(
+        &core,
+        root(),
+        Request::PutUserPolicy(iam::PutUserPolicyRequest {
+            user_name: "alice".into(),
+            policy_name: "p".into(),
+            policy_document: deny.into(),
+        }),
+    )
+    .await
+    .unwrap();
+    let err = call(
+        &core,
+        as_user(&alice),
+        Request::DeleteUser(iam::DeleteUserRequest {
+            user_name: "bob".into(),
+        }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.message,
+        format!(
+            "User: {} is not authorized to perform: iam:DeleteUser on resource: user bob with \
+             an explicit deny in an identity-based policy",
+            alice.arn
+        )
+    );
+    assert_eq!(user_names(&core).await, ["alice", "bob"]);
+}
+
+#[tokio::test]
+async fn operations_without_an_authorization_rule_are_not_implemented_even_for_root() {
+    let core = core().await;
+    let err = call(
+        &core,
+        root(),
+        Request::CreateRole(iam::CreateRoleRequest {
+            role_name: "r".into(),
+            assume_role_policy_document: "{}".into(),
+            ..Default::default()
+        }),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!((err.code.as_ref(), err.status), ("NotImplemented", 501));
+}
+
+#[tokio::test]
+async fn deleting_a_user_with_keys_policies_or_groups_is_a_conflict() {
+    let core = core().await;
+    create_user(&core, "alice").await;
+    let r = |req| call(&core, root(), req);
+    let key = match r(Request::CreateAccessKey(iam::CreateAccessKeyRequest {
+        user_name: Some("alice".into()),
+    }))
+    .await
+    .unwrap()
+    {
+        Response::CreateAccessKey(k) => k.access_key.access_key_id,
+        other => panic!("{other:?}"),
+    };
+    let delete = || {
+        Request::DeleteUser(iam::DeleteUserRequest {
+            user_name: "ALICE".into(),
+        })
+    };
+    let err = r(delete()).await.unwrap_err();
+    assert_eq!(
+        (err.code.as_ref(), err.message.as_str()),
+        ("DeleteConflict", "Cannot delete entity, must delete access keys first.")
+    );
+    r(Request::DeleteAccessKey(iam::DeleteAccessKeyRequest {
+        user_name: Some("alice".into()),
+        access_key_id: key,
+    }))
+    .await
+    .unwrap();
+    r(delete()).await.unwrap();
+    assert!(user_names(&core).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_reopened_store_serves_what_was_written() {
+    let dir = std::env::temp_dir().join(format!("warden-core-reopen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("w.db");
+    let _ = std::fs::remove_file(&path);
+    let alice;
+    {
+        let core = core_on(Arc::new(SqliteStore::open(&path).await.unwrap())).await;
+        alice = create_user(&core, "alice").await;
+        call(
+            &core,
+            root(),
+            Request::PutUserPolicy(iam::PutUserPolicyRequest {
+                user_name: "alice".into(),
+                policy_name: "list".into(),
+                policy_document: allow("iam:ListUsers"),
+            }),
+        )
+        .await
+        .unwrap();
+    }
+    let core = core_on(Arc::new(SqliteStore::open(&path).await.unwrap())).await;
+    assert_eq!(user_names(&core).await, ["alice"]);
+    // The compiled policy came back too: alice may list.
+    call(&core, as_user(&alice), Request::ListUsers(Default::default()))
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_different_master_key_is_refused_at_start() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_url("sqlite::memory:").await.unwrap());
+    drop(core_on(Arc::clone(&store)).await);
+    let other = MasterKey::from_bytes(&[1u8; 32]).unwrap();
+    let err = Core::open(store, other, Config::default(), OffsetDateTime::now_utc())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("master key"), "{err}");
+}
