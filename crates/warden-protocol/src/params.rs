@@ -14,10 +14,15 @@ pub struct Params {
 impl Params {
     /// Parses a query string and an `application/x-www-form-urlencoded` body.
     pub fn parse(query: &str, body: &[u8]) -> Params {
-        let pairs = form_urlencoded::parse(query.as_bytes())
-            .chain(form_urlencoded::parse(body))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let estimate = 2
+            + query.bytes().filter(|&b| b == b'&').count()
+            + body.iter().filter(|&&b| b == b'&').count();
+        let mut pairs = Vec::with_capacity(estimate);
+        pairs.extend(
+            form_urlencoded::parse(query.as_bytes())
+                .chain(form_urlencoded::parse(body))
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        );
         Params::sorted(pairs)
     }
 

@@ -294,6 +294,16 @@ impl<'p> Decoder<'p> {
     /// Records a constraint failure in AWS's words:
     /// `Value 'x' at 'userName' failed to satisfy constraint: Member must …`. A sensitive
     /// member's value is left out, as AWS does: `Value at 'password' failed to satisfy …`.
+    ///
+    /// Sources for the wording and the locations (`tags.1.member.value`: the member name with a
+    /// lower-case first letter, list items as `<list>.<N>.member`): IAM errors quoted in
+    /// hashicorp/terraform#23489 (2019) and SWO-GS/auto-tag#90 (2021), e.g. "1 validation error
+    /// detected: Value 'a,b' at 'tags.1.member.value' failed to satisfy constraint: Member must
+    /// satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*"; moto's
+    /// `TaggingService` tests use the same form. Cognito's errors for its sensitive `password`
+    /// show the value left out ("Value at 'password' failed to satisfy constraint: …"). A 2026
+    /// IAM error (juspay/hyperswitch-suite#323) leaves out a tag value too; Warden quotes
+    /// every value that the model does not mark sensitive, as the older errors do.
     fn fail(
         &mut self,
         value: &dyn Fn(&mut String),
@@ -796,16 +806,38 @@ encode_display!(i32, i64, bool, f64, f32);
 /// `2026-11-22T10:00:00Z`: UTC, whole seconds, as AWS writes timestamps.
 pub fn write_timestamp(w: &mut String, t: OffsetDateTime) {
     let t = t.checked_to_offset(time::UtcOffset::UTC).unwrap_or(t);
-    let _ = write!(
-        w,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let year = t.year();
+    if (0..=9999).contains(&year) {
+        // the common case, without the formatting machinery (this is on every response)
+        let two = |w: &mut String, n: u8| {
+            w.push(char::from(b'0' + n / 10));
+            w.push(char::from(b'0' + n % 10));
+        };
+        let year = year as u16; // 0..=9999
+        two(w, (year / 100) as u8);
+        two(w, (year % 100) as u8);
+        w.push('-');
+        two(w, u8::from(t.month()));
+        w.push('-');
+        two(w, t.day());
+        w.push('T');
+        two(w, t.hour());
+        w.push(':');
+        two(w, t.minute());
+        w.push(':');
+        two(w, t.second());
+        w.push('Z');
+    } else {
+        let _ = write!(
+            w,
+            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+    }
 }
 
 impl Encode for OffsetDateTime {

@@ -14,22 +14,49 @@ pub fn escape_attribute_into(w: &mut String, text: &str) {
     escape(w, text, true);
 }
 
+/// Bytes that need attention in character data: XML specials, `\r`, and the C0 controls XML 1.0
+/// forbids (tab and line feed are fine). Most text has none, and is copied in one piece.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != 0x09 && b != 0x0A;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[b'"' as usize] = true;
+    table
+};
+
 fn escape(w: &mut String, text: &str, attribute: bool) {
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !SPECIAL[usize::from(b)] {
+            i += 1;
+            continue;
+        }
         let replacement = match b {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' if attribute => "&quot;",
+            b'"' => {
+                i += 1;
+                continue;
+            }
             // \r would be normalised to \n by the reader; keep it as a character reference
             b'\r' => "&#xD;",
-            0..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F => "\u{FFFD}",
-            _ => continue,
+            _ => "\u{FFFD}",
         };
         w.push_str(&text[start..i]);
         w.push_str(replacement);
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     w.push_str(&text[start..]);
 }

@@ -216,3 +216,42 @@ fn error_shapes_from_the_model() {
     );
     assert_eq!(sts::errors::IDP_REJECTED_CLAIM.status, 403);
 }
+
+/// Every document parses as XML and gives back the text that went in.
+#[test]
+fn documents_are_well_formed() {
+    let hostile = "a&b<c>d\"e'f\r\ng\u{1}h\u{7f}é😀]]>";
+    let response = Response::ListUsers(ListUsersResponse {
+        users: vec![User {
+            user_name: hostile.into(),
+            ..user("x")
+        }],
+        is_truncated: Some(false),
+        marker: None,
+    });
+    let mut texts = Vec::new();
+    for xml in [
+        response.to_xml(hostile),
+        error_xml(
+            iam::NAMESPACE,
+            &ServiceError::new(iam::errors::NO_SUCH_ENTITY, hostile),
+            hostile,
+        ),
+    ] {
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(quick_xml::events::Event::Text(t)) => {
+                    texts.push(t.decode().unwrap().into_owned())
+                }
+                Ok(quick_xml::events::Event::GeneralRef(r)) => {
+                    texts.push(format!("&{};", r.decode().unwrap()))
+                }
+                Ok(_) => {}
+                Err(e) => panic!("{e} in {xml}"),
+            }
+        }
+    }
+    assert!(!texts.is_empty());
+}
