@@ -31,7 +31,10 @@ async fn core_on(store: Arc<dyn Store>) -> Core {
 }
 
 async fn core() -> Core {
-    core_on(Arc::new(SqliteStore::open_url("sqlite::memory:").await.unwrap())).await
+    core_on(Arc::new(
+        SqliteStore::open_url("sqlite::memory:").await.unwrap(),
+    ))
+    .await
 }
 
 fn info() -> RequestInfo {
@@ -89,9 +92,13 @@ async fn create_user(core: &Core, name: &str) -> iam::User {
 }
 
 async fn user_names(core: &Core) -> Vec<String> {
-    match call(core, root(), Request::ListUsers(iam::ListUsersRequest::default()))
-        .await
-        .unwrap()
+    match call(
+        core,
+        root(),
+        Request::ListUsers(iam::ListUsersRequest::default()),
+    )
+    .await
+    .unwrap()
     {
         Response::ListUsers(r) => r.users.into_iter().map(|u| u.user_name).collect(),
         other => panic!("{other:?}"),
@@ -114,7 +121,9 @@ async fn a_denied_request_does_not_run_and_a_policy_change_applies_to_the_next_o
             ..Default::default()
         })
     };
-    let err = call(&core, as_user(&alice), create_bob()).await.unwrap_err();
+    let err = call(&core, as_user(&alice), create_bob())
+        .await
+        .unwrap_err();
     assert_eq!(err.code, "AccessDenied");
     assert_eq!(err.status, 403);
     assert_eq!(
@@ -168,10 +177,12 @@ async fn group_policies_apply_through_membership_only() {
     r(Request::AddUserToGroup(membership())).await.unwrap();
     call(&core, as_user(&alice), list()).await.unwrap();
     let m = membership();
-    r(Request::RemoveUserFromGroup(iam::RemoveUserFromGroupRequest {
-        group_name: m.group_name,
-        user_name: m.user_name,
-    }))
+    r(Request::RemoveUserFromGroup(
+        iam::RemoveUserFromGroupRequest {
+            group_name: m.group_name,
+            user_name: m.user_name,
+        },
+    ))
     .await
     .unwrap();
     assert_eq!(
@@ -258,7 +269,10 @@ async fn deleting_a_user_with_keys_policies_or_groups_is_a_conflict() {
     let err = r(delete()).await.unwrap_err();
     assert_eq!(
         (err.code.as_ref(), err.message.as_str()),
-        ("DeleteConflict", "Cannot delete entity, must delete access keys first.")
+        (
+            "DeleteConflict",
+            "Cannot delete entity, must delete access keys first."
+        )
     );
     r(Request::DeleteAccessKey(iam::DeleteAccessKeyRequest {
         user_name: Some("alice".into()),
@@ -295,9 +309,13 @@ async fn a_reopened_store_serves_what_was_written() {
     let core = core_on(Arc::new(SqliteStore::open(&path).await.unwrap())).await;
     assert_eq!(user_names(&core).await, ["alice"]);
     // The compiled policy came back too: alice may list.
-    call(&core, as_user(&alice), Request::ListUsers(Default::default()))
-        .await
-        .unwrap();
+    call(
+        &core,
+        as_user(&alice),
+        Request::ListUsers(Default::default()),
+    )
+    .await
+    .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
