@@ -11,6 +11,7 @@ import pytest
 from e2e_support import (
     ACCOUNT_ID,
     allow,
+    expect_error,
     iam_client,
     policy,
     root_client,
@@ -133,3 +134,18 @@ def test_sigint_shuts_down_cleanly(tmp_path):
     server = start_warden(tmp_path / "data", tmp_path / "logs")
     root_client(server).create_user(UserName=unique("sigint"))
     assert server.stop(sig=signal.SIGINT) == 0
+
+
+
+def test_quotas_are_configurable(tmp_path):
+    # WARDEN_QUOTAS (the variable of `--quota`): the second key is refused with AWS's quota message.
+    server = start_warden(tmp_path / "data", tmp_path / "logs",
+                          extra_env={"WARDEN_QUOTAS": "access-keys-per-user=1,users-per-account=9"})
+    try:
+        iam = root_client(server)
+        iam.create_user(UserName="one-key")
+        iam.create_access_key(UserName="one-key")
+        expect_error(lambda: iam.create_access_key(UserName="one-key"), "LimitExceeded",
+                     message="Cannot exceed quota for AccessKeysPerUser: 1")
+    finally:
+        assert server.stop() == 0

@@ -102,3 +102,29 @@ def test_missing_required_parameter_is_validation_error(server):
     response = signed_request(server, {"Action": "CreateUser"})
     assert response.status_code == 400
     assert xml_error(response)[0] == "ValidationError"
+
+
+@pytest.mark.warden_only
+def test_oversized_body_is_an_aws_shaped_413(server):
+    # Bodies are capped at 1 MiB; the answer is still an AWS error document, never a bare 413.
+    response = signed_request(server, {"Action": "ListUsers", "Padding": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    code, message = xml_error(response)
+    assert code == "RequestEntityTooLarge"
+    assert "1048576 bytes" in message
+
+
+@pytest.mark.warden_only
+def test_sts_get_caller_identity_names_the_caller(iam, server, new_user):
+    import boto3
+
+    user = new_user("whoami")
+    sts = boto3.client("sts", endpoint_url=server.endpoint, region_name="us-east-1",
+                       aws_access_key_id=user.access_key_id, aws_secret_access_key=user.secret_access_key)
+    identity = sts.get_caller_identity()
+    assert (identity["Arn"], identity["UserId"], identity["Account"]) == (user.arn, user.user_id, ACCOUNT_ID)
+    root = boto3.client("sts", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=server.root_access_key_id,
+                        aws_secret_access_key=server.root_secret_access_key).get_caller_identity()
+    assert root["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
+    assert root["UserId"] == ACCOUNT_ID

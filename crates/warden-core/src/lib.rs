@@ -53,6 +53,40 @@ pub struct Quotas {
     pub group_policy_size: usize,
 }
 
+impl Quotas {
+    /// The names `set` accepts, as the CLI spells them.
+    pub const NAMES: [&'static str; 7] = [
+        "users-per-account",
+        "groups-per-account",
+        "groups-per-user",
+        "access-keys-per-user",
+        "tags-per-entity",
+        "user-policy-size",
+        "group-policy-size",
+    ];
+
+    /// Sets one quota by name (see [`NAMES`](Self::NAMES)).
+    pub fn set(&mut self, name: &str, value: usize) -> Result<(), CoreError> {
+        let slot = match name {
+            "users-per-account" => &mut self.users_per_account,
+            "groups-per-account" => &mut self.groups_per_account,
+            "groups-per-user" => &mut self.groups_per_user,
+            "access-keys-per-user" => &mut self.access_keys_per_user,
+            "tags-per-entity" => &mut self.tags_per_entity,
+            "user-policy-size" => &mut self.user_policy_size,
+            "group-policy-size" => &mut self.group_policy_size,
+            other => {
+                return Err(CoreError::Config(format!(
+                    "unknown quota `{other}`; quotas are {}",
+                    Self::NAMES.join(", ")
+                )));
+            }
+        };
+        *slot = value;
+        Ok(())
+    }
+}
+
 impl Default for Quotas {
     fn default() -> Quotas {
         Quotas {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -55,9 +56,31 @@ async fn query_endpoint(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let request_id = ids::request_id();
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
+            let error = ServiceError {
+                code: if too_large {
+                    "RequestEntityTooLarge"
+                } else {
+                    "MalformedInput"
+                }
+                .into(),
+                message: format!(
+                    "The request body could not be read ({}); requests are limited to \
+                     {MAX_BODY_BYTES} bytes.",
+                    rejection.body_text()
+                ),
+                status: rejection.status().as_u16(),
+                sender_fault: true,
+            };
+            return error_response(iam::NAMESPACE, &error, &request_id);
+        }
+    };
     let header_pairs: Vec<(&str, &str)> = headers
         .iter()
         .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))

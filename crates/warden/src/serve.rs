@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use time::OffsetDateTime;
-use warden_core::{Config, Core, MasterKey};
+use warden_core::{Config, Core, MasterKey, Quotas};
 use warden_store::{SqliteStore, Store};
 
 #[derive(Debug, clap::Args)]
@@ -32,6 +32,16 @@ pub struct ServeArgs {
     /// itself; with neither, a key file is generated in the data directory.
     #[arg(long, env = "WARDEN_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
+    /// Change an IAM quota from AWS's default: `NAME=VALUE`, repeatable (comma-separated in
+    /// `WARDEN_QUOTAS`). Names: users-per-account, groups-per-account, groups-per-user,
+    /// access-keys-per-user, tags-per-entity, user-policy-size, group-policy-size.
+    #[arg(
+        long = "quota",
+        env = "WARDEN_QUOTAS",
+        value_delimiter = ',',
+        value_name = "NAME=VALUE"
+    )]
+    quotas: Vec<String>,
 }
 
 /// How often access-key uses are written to the store.
@@ -74,10 +84,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              support is not built yet)"
         ),
     };
+    let mut quotas = Quotas::default();
+    for setting in &args.quotas {
+        let (name, value) = setting
+            .split_once('=')
+            .with_context(|| format!("quota `{setting}` is not NAME=VALUE"))?;
+        let value = value
+            .trim()
+            .parse()
+            .with_context(|| format!("quota `{setting}`: `{value}` is not a number"))?;
+        quotas.set(name.trim(), value)?;
+    }
     let config = Config {
         account_id: args.account_id.clone(),
         root_key: root_key_from_env()?,
-        ..Config::default()
+        quotas,
     };
     let (core, created) = Core::open(store, master_key, config, OffsetDateTime::now_utc())
         .await
