@@ -64,7 +64,7 @@ impl Pattern {
 }
 
 /// What the model says about a value: constraints, and how it is named on the wire.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Rules {
     /// Minimum length (strings, blobs, lists, maps) or value (numbers).
     pub min: Option<i64>,
@@ -191,6 +191,14 @@ pub trait Decode: Sized {
     fn missing() -> Self;
     /// The value as AWS quotes it in a validation message.
     fn describe(&self, out: &mut String);
+    /// Whether messages quote the value. Structures (and lists of them) are not quoted: AWS
+    /// would print its own object rendering, which Warden has no faithful equivalent of.
+    const QUOTED: bool = true;
+}
+
+/// The rules to report a collection's failures with: unquoted when its items are not quoted.
+fn collection_rules<T: Decode>(rules: &Rules) -> Rules {
+    if T::QUOTED { *rules } else { rules.sensitive() }
 }
 
 /// Walks a request's parameters, collecting every constraint failure.
@@ -589,9 +597,8 @@ impl<T: DecodeStruct> Decode for T {
     fn missing() -> Self {
         T::default()
     }
-    fn describe(&self, out: &mut String) {
-        let _ = write!(out, "{self:?}");
-    }
+    fn describe(&self, _out: &mut String) {}
+    const QUOTED: bool = false;
 }
 
 fn describe_list<T: Decode>(items: &[T]) -> impl Fn(&mut String) + '_ {
@@ -613,7 +620,7 @@ impl<T: Decode> Decode for Vec<T> {
         let present_empty = d.raw().is_some();
         if !d.has_children() {
             return present_empty.then(|| {
-                d.check_length(0, &describe_list::<T>(&[]), rules);
+                d.check_length(0, &describe_list::<T>(&[]), &collection_rules::<T>(rules));
                 Vec::new()
             });
         }
@@ -635,7 +642,11 @@ impl<T: Decode> Decode for Vec<T> {
             }
         }
         d.leave(base);
-        d.check_length(items.len() as i64, &describe_list(&items), rules);
+        d.check_length(
+            items.len() as i64,
+            &describe_list(&items),
+            &collection_rules::<T>(rules),
+        );
         Some(items)
     }
     fn missing() -> Self {
@@ -644,6 +655,7 @@ impl<T: Decode> Decode for Vec<T> {
     fn describe(&self, out: &mut String) {
         describe_list(self)(out);
     }
+    const QUOTED: bool = T::QUOTED;
 }
 
 /// A map: `Name.entry.N.key` / `Name.entry.N.value` (or the model's names), in index order.
@@ -686,7 +698,7 @@ impl<K: Decode, V: Decode> Decode for Vec<(K, V)> {
                 }
                 out.push('}');
             };
-            d.check_length(n, &show, rules);
+            d.check_length(n, &show, &collection_rules::<V>(rules));
         }
         Some(entries)
     }

@@ -239,19 +239,29 @@ fn list_length() {
     }
     pairs.push(("Version".into(), "2010-05-08".into()));
     let e = iam::decode_request(&Params::from_pairs(pairs)).unwrap_err();
+    // A list of structures is not quoted (AWS would print its own object rendering).
+    assert_eq!(
+        e.message,
+        "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must \
+         have length less than or equal to 50"
+    );
+    // A list of strings is.
+    let mut pairs = vec![
+        ("Action".to_owned(), "UntagUser".to_owned()),
+        ("UserName".into(), "a".into()),
+        ("Version".into(), "2010-05-08".into()),
+    ];
+    for i in 1..=51 {
+        pairs.push((format!("TagKeys.member.{i}"), format!("k{i}")));
+    }
+    let e = iam::decode_request(&Params::from_pairs(pairs)).unwrap_err();
     assert!(
         e.message
-            .starts_with("1 validation error detected: Value '[Tag { key: \"k1\""),
+            .starts_with("1 validation error detected: Value '[k1, k2, "),
         "{}",
         e.message
     );
-    assert!(
-        e.message.ends_with(
-            "at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50"
-        ),
-        "{}",
-        e.message
-    );
+    assert!(e.message.contains("k51]' at 'tagKeys'"), "{}", e.message);
 }
 
 #[test]
