@@ -62,12 +62,28 @@ pub(crate) struct KeyUses {
 }
 
 impl KeyUses {
-    fn record(&self, access_key_id: &str, used: KeyUse) {
+    /// Notes a use. A key used again from the same service and region (the common case) only
+    /// moves its time: no allocation on the request path.
+    fn record(&self, access_key_id: &str, time: OffsetDateTime, service: &str, region: &str) {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         match pending.get_mut(access_key_id) {
-            Some(last) => *last = used,
+            Some(last) if last.service == service && last.region == region => last.time = time,
+            Some(last) => {
+                *last = KeyUse {
+                    time,
+                    service: service.to_owned(),
+                    region: region.to_owned(),
+                }
+            }
             None => {
-                pending.insert(access_key_id.to_owned(), used);
+                pending.insert(
+                    access_key_id.to_owned(),
+                    KeyUse {
+                        time,
+                        service: service.to_owned(),
+                        region: region.to_owned(),
+                    },
+                );
             }
         }
     }
@@ -182,14 +198,8 @@ impl Core {
         };
         warden_sigv4::verify(request, &auth, &signing_key, now.unix_timestamp())
             .map_err(|e| sigv4_error(&e))?;
-        self.key_uses.record(
-            key_id,
-            KeyUse {
-                time: now,
-                service: auth.service().to_owned(),
-                region: auth.region().to_owned(),
-            },
-        );
+        self.key_uses
+            .record(key_id, now, auth.service(), auth.region());
         Ok(Authenticated {
             caller,
             service: auth.service().to_owned(),

@@ -36,22 +36,35 @@ pub fn secret_access_key() -> Result<String, CoreError> {
     random_from(SECRET_ALPHABET, 40)
 }
 
-/// A request id in AWS's shape (a UUID v4).
+/// A request id in AWS's shape (a UUID, version 4 layout): a random half drawn once per process
+/// and a counter, so ids are unique without a system call per request (one is made for every
+/// request; they are not secrets).
 pub fn request_id() -> String {
+    static PROCESS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let process = *PROCESS.get_or_init(|| {
+        let mut b = [0u8; 8];
+        // Without OS randomness the ids are still unique within the process.
+        let _ = getrandom::fill(&mut b);
+        u64::from_le_bytes(b)
+    });
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut b = [0u8; 16];
-    // A request id is not a secret; if the OS cannot give randomness we still answer.
-    let _ = getrandom::fill(&mut b);
+    b[..8].copy_from_slice(&process.to_be_bytes());
+    b[8..].copy_from_slice(&count.to_be_bytes());
     b[6] = (b[6] & 0x0f) | 0x40;
+    // The variant bits take the counter's top two bits, which a process never reaches.
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut id = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(char::from(HEX[usize::from(byte >> 4)]));
+        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    id
 }
 
 /// Whether `id` looks like an access key id we could have issued or been given.
@@ -94,6 +107,12 @@ mod tests {
         let r = request_id();
         assert_eq!(r.len(), 36);
         assert_eq!(&r[14..15], "4");
+        let dashes: Vec<usize> = r.match_indices('-').map(|(i, _)| i).collect();
+        assert_eq!(dashes, [8, 13, 18, 23]);
+        assert!(matches!(&r[19..20], "8" | "9" | "a" | "b"), "{r}");
+        assert!(r.bytes().all(|c| c == b'-' || c.is_ascii_hexdigit()));
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| request_id()).collect();
+        assert_eq!(ids.len(), 1000);
         assert!(!is_access_key_id("akia0000000000000000"));
         assert!(!is_secret_access_key("short"));
     }
