@@ -1,4 +1,7 @@
-//! Inline policies of users and groups.
+//! Inline policies of users and groups: one implementation, parameterised by the kind of entity
+//! that holds the policy.
+
+use std::collections::BTreeMap;
 
 use warden_policy::validate::{PolicyKind, policy_size, validate_text};
 use warden_protocol::ServiceError;
@@ -6,15 +9,70 @@ use warden_protocol::iam::{self, errors};
 use warden_store::{Change, InlinePolicyRecord, PolicyOwner};
 
 use super::{account, find_group, find_user};
-use crate::directory::InlinePolicy;
+use crate::directory::{Account, InlinePolicy};
 use crate::pagination::paginate;
-use crate::{Core, RequestCx};
+use crate::{Core, Quotas, RequestCx};
 
-fn no_such_policy(kind: &str, name: &str) -> ServiceError {
-    ServiceError::new(
-        errors::NO_SUCH_ENTITY,
-        format!("The {kind} policy with name {name} cannot be found."),
-    )
+/// The kind of entity an inline policy is embedded in.
+#[derive(Debug, Clone, Copy)]
+enum Holder {
+    User,
+    Group,
+}
+
+/// One entity's inline policies, as found in the directory.
+struct Held<'a> {
+    owner: PolicyOwner,
+    name: &'a str,
+    policies: &'a BTreeMap<String, InlinePolicy>,
+}
+
+impl Holder {
+    fn kind(self) -> &'static str {
+        match self {
+            Holder::User => "user",
+            Holder::Group => "group",
+        }
+    }
+
+    fn find<'a>(self, account: &'a Account, name: &str) -> Result<Held<'a>, ServiceError> {
+        Ok(match self {
+            Holder::User => {
+                let user = find_user(account, name)?;
+                Held {
+                    owner: PolicyOwner::User(user.record.user_id.clone()),
+                    name: &user.record.name,
+                    policies: &user.policies,
+                }
+            }
+            Holder::Group => {
+                let group = find_group(account, name)?;
+                Held {
+                    owner: PolicyOwner::Group(group.record.group_id.clone()),
+                    name: &group.record.name,
+                    policies: &group.policies,
+                }
+            }
+        })
+    }
+
+    /// The aggregate-size quota of all the entity's inline policies together.
+    fn size_limit(self, quotas: &Quotas) -> usize {
+        match self {
+            Holder::User => quotas.user_policy_size,
+            Holder::Group => quotas.group_policy_size,
+        }
+    }
+
+    fn no_such_policy(self, name: &str) -> ServiceError {
+        ServiceError::new(
+            errors::NO_SUCH_ENTITY,
+            format!(
+                "The {} policy with name {name} cannot be found.",
+                self.kind()
+            ),
+        )
+    }
 }
 
 /// Checks a document by the rules for identity policies; AWS answers the first problem.
@@ -31,221 +89,226 @@ fn check_document(document: &str) -> Result<(), ServiceError> {
     }
 }
 
-/// The aggregate-size quota: all of an entity's inline policies together, without whitespace.
-fn check_aggregate_size<'a>(
-    others: impl Iterator<Item = &'a InlinePolicy>,
-    replaced: &str,
-    document: &str,
-    limit: usize,
-    kind: &str,
-    owner: &str,
-) -> Result<(), ServiceError> {
-    let replaced = replaced.to_lowercase();
-    let total: usize = others
-        .filter(|p| p.name.to_lowercase() != replaced)
-        .map(|p| policy_size(&p.document, false))
-        .sum::<usize>()
-        + policy_size(document, false);
-    if total > limit {
-        return Err(ServiceError::new(
-            errors::LIMIT_EXCEEDED,
-            format!("Maximum policy size of {limit} bytes exceeded for {kind} {owner}"),
-        ));
-    }
-    Ok(())
-}
-
-fn names_page<'a>(
-    policies: impl Iterator<Item = (&'a String, &'a InlinePolicy)>,
-    marker: Option<&str>,
-    max_items: Option<i32>,
-) -> Result<(Vec<String>, Option<String>), ServiceError> {
-    let page = paginate(
-        policies.map(|(k, p)| (k.clone(), p.name.clone())),
-        marker,
-        max_items,
-    )?;
-    Ok((page.items, page.next))
-}
+/// A policy: (entity name, policy name, document).
+type Found = (String, String, String);
 
 impl Core {
-    pub(crate) async fn put_user_policy_op(
+    async fn put_inline_policy(
         &self,
         cx: &RequestCx,
-        input: iam::PutUserPolicyRequest,
+        holder: Holder,
+        entity: &str,
+        name: String,
+        document: String,
     ) -> Result<(), ServiceError> {
-        check_document(&input.policy_document)?;
+        check_document(&document)?;
         let _writer = self.writer.lock().await;
         let record = {
             let dir = self.read();
             let account = account(&dir, &cx.caller)?;
-            let user = find_user(account, &input.user_name)?;
-            check_aggregate_size(
-                user.policies.values(),
-                &input.policy_name,
-                &input.policy_document,
-                self.quotas.user_policy_size,
-                "user",
-                &user.record.name,
-            )?;
+            let held = holder.find(account, entity)?;
+            // Whitespace does not count; the policy being replaced does not count twice.
+            let replaced = name.to_lowercase();
+            let total = held
+                .policies
+                .iter()
+                .filter(|(key, _)| **key != replaced)
+                .map(|(_, p)| policy_size(&p.document, false))
+                .sum::<usize>()
+                + policy_size(&document, false);
+            let limit = holder.size_limit(&self.quotas);
+            if total > limit {
+                return Err(ServiceError::new(
+                    errors::LIMIT_EXCEEDED,
+                    format!(
+                        "Maximum policy size of {limit} bytes exceeded for {} {}",
+                        holder.kind(),
+                        held.name
+                    ),
+                ));
+            }
             InlinePolicyRecord {
                 account_id: account.id().to_owned(),
-                owner: PolicyOwner::User(user.record.user_id.clone()),
-                name: input.policy_name,
-                document: input.policy_document,
+                owner: held.owner,
+                name,
+                document,
             }
         };
         self.commit(vec![Change::PutInlinePolicy(record)]).await
     }
 
+    fn get_inline_policy(
+        &self,
+        cx: &RequestCx,
+        holder: Holder,
+        entity: &str,
+        name: &str,
+    ) -> Result<Found, ServiceError> {
+        let dir = self.read();
+        let held = holder.find(account(&dir, &cx.caller)?, entity)?;
+        let policy = held
+            .policies
+            .get(&name.to_lowercase())
+            .ok_or_else(|| holder.no_such_policy(name))?;
+        Ok((
+            held.name.to_owned(),
+            policy.name.clone(),
+            policy.document.clone(),
+        ))
+    }
+
+    async fn delete_inline_policy(
+        &self,
+        cx: &RequestCx,
+        holder: Holder,
+        entity: &str,
+        name: String,
+    ) -> Result<(), ServiceError> {
+        let _writer = self.writer.lock().await;
+        let owner = {
+            let dir = self.read();
+            let held = holder.find(account(&dir, &cx.caller)?, entity)?;
+            if !held.policies.contains_key(&name.to_lowercase()) {
+                return Err(holder.no_such_policy(&name));
+            }
+            held.owner
+        };
+        self.commit(vec![Change::DeleteInlinePolicy { owner, name }])
+            .await
+    }
+
+    /// One page of policy names, and the marker of the next.
+    fn list_inline_policies(
+        &self,
+        cx: &RequestCx,
+        holder: Holder,
+        entity: &str,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<(Vec<String>, Option<String>), ServiceError> {
+        let dir = self.read();
+        let held = holder.find(account(&dir, &cx.caller)?, entity)?;
+        let page = paginate(
+            held.policies
+                .iter()
+                .map(|(k, p)| (k.clone(), p.name.clone())),
+            marker,
+            max_items,
+        )?;
+        Ok((page.items, page.next))
+    }
+
+    pub(crate) async fn put_user_policy_op(
+        &self,
+        cx: &RequestCx,
+        i: iam::PutUserPolicyRequest,
+    ) -> Result<(), ServiceError> {
+        self.put_inline_policy(
+            cx,
+            Holder::User,
+            &i.user_name,
+            i.policy_name,
+            i.policy_document,
+        )
+        .await
+    }
+
     pub(crate) fn get_user_policy_op(
         &self,
         cx: &RequestCx,
-        input: iam::GetUserPolicyRequest,
+        i: iam::GetUserPolicyRequest,
     ) -> Result<iam::GetUserPolicyResponse, ServiceError> {
-        let dir = self.read();
-        let user = find_user(account(&dir, &cx.caller)?, &input.user_name)?;
-        let policy = user
-            .policies
-            .get(&input.policy_name.to_lowercase())
-            .ok_or_else(|| no_such_policy("user", &input.policy_name))?;
+        let (user_name, policy_name, policy_document) =
+            self.get_inline_policy(cx, Holder::User, &i.user_name, &i.policy_name)?;
         Ok(iam::GetUserPolicyResponse {
-            user_name: user.record.name.clone(),
-            policy_name: policy.name.clone(),
-            policy_document: policy.document.clone(),
+            user_name,
+            policy_name,
+            policy_document,
         })
     }
 
     pub(crate) async fn delete_user_policy_op(
         &self,
         cx: &RequestCx,
-        input: iam::DeleteUserPolicyRequest,
+        i: iam::DeleteUserPolicyRequest,
     ) -> Result<(), ServiceError> {
-        let _writer = self.writer.lock().await;
-        let owner = {
-            let dir = self.read();
-            let user = find_user(account(&dir, &cx.caller)?, &input.user_name)?;
-            if !user
-                .policies
-                .contains_key(&input.policy_name.to_lowercase())
-            {
-                return Err(no_such_policy("user", &input.policy_name));
-            }
-            PolicyOwner::User(user.record.user_id.clone())
-        };
-        self.commit(vec![Change::DeleteInlinePolicy {
-            owner,
-            name: input.policy_name,
-        }])
-        .await
+        self.delete_inline_policy(cx, Holder::User, &i.user_name, i.policy_name)
+            .await
     }
 
     pub(crate) fn list_user_policies_op(
         &self,
         cx: &RequestCx,
-        input: iam::ListUserPoliciesRequest,
+        i: iam::ListUserPoliciesRequest,
     ) -> Result<iam::ListUserPoliciesResponse, ServiceError> {
-        let dir = self.read();
-        let user = find_user(account(&dir, &cx.caller)?, &input.user_name)?;
-        let (names, next) = names_page(
-            user.policies.iter(),
-            input.marker.as_deref(),
-            input.max_items,
+        let (policy_names, marker) = self.list_inline_policies(
+            cx,
+            Holder::User,
+            &i.user_name,
+            i.marker.as_deref(),
+            i.max_items,
         )?;
         Ok(iam::ListUserPoliciesResponse {
-            policy_names: names,
-            is_truncated: Some(next.is_some()),
-            marker: next,
+            policy_names,
+            is_truncated: Some(marker.is_some()),
+            marker,
         })
     }
 
     pub(crate) async fn put_group_policy_op(
         &self,
         cx: &RequestCx,
-        input: iam::PutGroupPolicyRequest,
+        i: iam::PutGroupPolicyRequest,
     ) -> Result<(), ServiceError> {
-        check_document(&input.policy_document)?;
-        let _writer = self.writer.lock().await;
-        let record = {
-            let dir = self.read();
-            let account = account(&dir, &cx.caller)?;
-            let group = find_group(account, &input.group_name)?;
-            check_aggregate_size(
-                group.policies.values(),
-                &input.policy_name,
-                &input.policy_document,
-                self.quotas.group_policy_size,
-                "group",
-                &group.record.name,
-            )?;
-            InlinePolicyRecord {
-                account_id: account.id().to_owned(),
-                owner: PolicyOwner::Group(group.record.group_id.clone()),
-                name: input.policy_name,
-                document: input.policy_document,
-            }
-        };
-        self.commit(vec![Change::PutInlinePolicy(record)]).await
+        self.put_inline_policy(
+            cx,
+            Holder::Group,
+            &i.group_name,
+            i.policy_name,
+            i.policy_document,
+        )
+        .await
     }
 
     pub(crate) fn get_group_policy_op(
         &self,
         cx: &RequestCx,
-        input: iam::GetGroupPolicyRequest,
+        i: iam::GetGroupPolicyRequest,
     ) -> Result<iam::GetGroupPolicyResponse, ServiceError> {
-        let dir = self.read();
-        let group = find_group(account(&dir, &cx.caller)?, &input.group_name)?;
-        let policy = group
-            .policies
-            .get(&input.policy_name.to_lowercase())
-            .ok_or_else(|| no_such_policy("group", &input.policy_name))?;
+        let (group_name, policy_name, policy_document) =
+            self.get_inline_policy(cx, Holder::Group, &i.group_name, &i.policy_name)?;
         Ok(iam::GetGroupPolicyResponse {
-            group_name: group.record.name.clone(),
-            policy_name: policy.name.clone(),
-            policy_document: policy.document.clone(),
+            group_name,
+            policy_name,
+            policy_document,
         })
     }
 
     pub(crate) async fn delete_group_policy_op(
         &self,
         cx: &RequestCx,
-        input: iam::DeleteGroupPolicyRequest,
+        i: iam::DeleteGroupPolicyRequest,
     ) -> Result<(), ServiceError> {
-        let _writer = self.writer.lock().await;
-        let owner = {
-            let dir = self.read();
-            let group = find_group(account(&dir, &cx.caller)?, &input.group_name)?;
-            if !group
-                .policies
-                .contains_key(&input.policy_name.to_lowercase())
-            {
-                return Err(no_such_policy("group", &input.policy_name));
-            }
-            PolicyOwner::Group(group.record.group_id.clone())
-        };
-        self.commit(vec![Change::DeleteInlinePolicy {
-            owner,
-            name: input.policy_name,
-        }])
-        .await
+        self.delete_inline_policy(cx, Holder::Group, &i.group_name, i.policy_name)
+            .await
     }
 
     pub(crate) fn list_group_policies_op(
         &self,
         cx: &RequestCx,
-        input: iam::ListGroupPoliciesRequest,
+        i: iam::ListGroupPoliciesRequest,
     ) -> Result<iam::ListGroupPoliciesResponse, ServiceError> {
-        let dir = self.read();
-        let group = find_group(account(&dir, &cx.caller)?, &input.group_name)?;
-        let (names, next) = names_page(
-            group.policies.iter(),
-            input.marker.as_deref(),
-            input.max_items,
+        let (policy_names, marker) = self.list_inline_policies(
+            cx,
+            Holder::Group,
+            &i.group_name,
+            i.marker.as_deref(),
+            i.max_items,
         )?;
         Ok(iam::ListGroupPoliciesResponse {
-            policy_names: names,
-            is_truncated: Some(next.is_some()),
-            marker: next,
+            policy_names,
+            is_truncated: Some(marker.is_some()),
+            marker,
         })
     }
 }
