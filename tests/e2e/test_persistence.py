@@ -110,6 +110,16 @@ def test_generated_root_key_and_master_key(tmp_path):
     finally:
         assert first.stop() == 0
 
+    # Secrets are sealed at rest: no database file (WAL included) holds a secret in the clear, and
+    # the generated master key is readable by its owner only.
+    stored = [p for p in data.rglob("*") if p.is_file() and p.name != "master.key"]
+    assert any(p.name == "warden.db" for p in stored), stored
+    for path in stored:
+        content = path.read_bytes()
+        for plain in (secret, key["SecretAccessKey"]):
+            assert plain.encode() not in content, f"{path.name} holds a secret in the clear"
+    assert (data / "master.key").stat().st_mode & 0o777 == 0o600
+
     second = start_warden(data, logs, root_keys=False, master_key=False)
     try:
         # Shown once: the second start does not print the secret again.
