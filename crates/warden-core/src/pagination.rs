@@ -63,6 +63,16 @@ pub(crate) fn paginate<T>(
     Ok(Page { items: page, next })
 }
 
+/// Takes one page from `items` given in any order: sorts them by key first.
+pub(crate) fn paginate_unsorted<T>(
+    mut items: Vec<(String, T)>,
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> Result<Page<T>, ServiceError> {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    paginate(items, marker, max_items)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use super::{
     account, delete_conflict, find_group, find_user, group_output, limit_exceeded, stamp,
     user_output,
 };
-use crate::pagination::paginate;
+use crate::pagination::{paginate, paginate_unsorted};
 use crate::{Core, RequestCx, ids};
 
 fn group_exists(name: &str) -> ServiceError {
@@ -65,14 +65,13 @@ impl Core {
         let dir = self.read();
         let account = account(&dir, &cx.caller)?;
         let group = find_group(account, &input.group_name)?;
-        let mut members: Vec<_> = group
+        let members = group
             .members
             .iter()
             .filter_map(|id| account.user_by_id(id))
             .map(|u| (u.record.name.to_lowercase(), u))
             .collect();
-        members.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate(members, input.marker.as_deref(), input.max_items)?;
+        let page = paginate_unsorted(members, input.marker.as_deref(), input.max_items)?;
         Ok(iam::GetGroupResponse {
             group: group_output(group),
             users: page.items.iter().map(|u| user_output(u, false)).collect(),
@@ -213,14 +212,13 @@ impl Core {
         let dir = self.read();
         let account = account(&dir, &cx.caller)?;
         let user = find_user(account, &input.user_name)?;
-        let mut groups: Vec<_> = user
+        let groups = user
             .groups
             .iter()
             .filter_map(|id| account.group_by_id(id))
             .map(|g| (g.record.name.to_lowercase(), g))
             .collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate(groups, input.marker.as_deref(), input.max_items)?;
+        let page = paginate_unsorted(groups, input.marker.as_deref(), input.max_items)?;
         Ok(iam::ListGroupsForUserResponse {
             groups: page.items.iter().map(|g| group_output(g)).collect(),
             is_truncated: Some(page.is_truncated()),

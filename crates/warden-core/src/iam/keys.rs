@@ -7,7 +7,7 @@ use warden_store::{AccessKeyRecord, Change};
 
 use super::{account, limit_exceeded, named_or_caller, stamp};
 use crate::directory::{AccessKey, Account};
-use crate::pagination::paginate;
+use crate::pagination::paginate_unsorted;
 use crate::{Caller, Core, RequestCx, ids};
 
 fn no_such_key(id: &str) -> ServiceError {
@@ -124,7 +124,7 @@ impl Core {
             ..
         } = key_owner(account, &cx.caller, input.user_name.as_deref())?;
         // Oldest first; the marker key orders by creation time, then id.
-        let mut keys: Vec<_> = owned
+        let keys = owned
             .iter()
             .filter_map(|id| dir.keys.get(id))
             .map(|k| {
@@ -135,8 +135,7 @@ impl Core {
                 )
             })
             .collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
-        let page = paginate(keys, input.marker.as_deref(), input.max_items)?;
+        let page = paginate_unsorted(keys, input.marker.as_deref(), input.max_items)?;
         Ok(iam::ListAccessKeysResponse {
             access_key_metadata: page
                 .items
