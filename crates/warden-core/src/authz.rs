@@ -4,7 +4,6 @@
 //! operation needs (from the IAM service authorization reference). An operation missing from it
 //! answers `NotImplemented`, so nothing runs undecided.
 
-use time::format_description::well_known::Rfc3339;
 use warden_policy::{Policies, RequestContext, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::Request;
@@ -256,9 +255,9 @@ fn request_context(cx: &RequestCx, user_id: &str, target: &Target) -> RequestCon
     let info = &cx.info;
     let mut ctx = RequestContext::new(caller.principal.clone(), target.action, &target.resource)
         .with_resource_account(Some(caller.account_id.clone()));
-    if let Ok(now) = info.now.format(&Rfc3339) {
-        ctx.insert("aws:CurrentTime", vec![now]);
-    }
+    let mut now = String::with_capacity(20);
+    warden_protocol::write_timestamp(&mut now, info.now);
+    ctx.insert("aws:CurrentTime", vec![now]);
     ctx.insert("aws:EpochTime", vec![info.now.unix_timestamp().to_string()]);
     ctx.insert(
         "aws:SecureTransport",

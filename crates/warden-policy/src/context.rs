@@ -37,7 +37,8 @@ impl RequestContext {
             action: action.to_owned(),
             resource: resource.to_owned(),
             resource_account: None,
-            keys: HashMap::new(),
+            // A service request carries a dozen or so keys; sized once, never rehashed.
+            keys: HashMap::with_capacity(16),
             principal,
         };
         ctx.derive_principal_keys();
@@ -70,8 +71,13 @@ impl RequestContext {
 
     /// Sets a context key (any previous values of the key are replaced).
     pub fn insert(&mut self, key: &str, values: Vec<String>) {
+        let lower = if key.is_ascii() {
+            key.to_ascii_lowercase()
+        } else {
+            key.to_lowercase()
+        };
         self.keys.insert(
-            key.to_lowercase(),
+            lower,
             ContextEntry {
                 name: key.to_owned(),
                 values,
