@@ -128,3 +128,10 @@ def test_sts_get_caller_identity_names_the_caller(iam, server, new_user):
                         aws_secret_access_key=server.root_secret_access_key).get_caller_identity()
     assert root["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
     assert root["UserId"] == ACCOUNT_ID
+
+
+@pytest.mark.warden_only
+def test_request_without_action_is_missing_action(server):
+    response = signed_request(server, {})
+    assert response.status_code == 400
+    assert xml_error(response) == ("MissingAction", "Missing Action")

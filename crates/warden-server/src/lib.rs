@@ -120,7 +120,7 @@ async fn query_endpoint(
     let params = Params::parse(http.query, http.body);
     match authenticated.service.as_str() {
         "iam" => {
-            let result = match iam::decode(params.action().unwrap_or(""), &params) {
+            let result = match iam::decode_request(&params) {
                 Ok(request) => core.handle_iam(&cx, request).await,
                 Err(e) => Err(e),
             };
@@ -132,7 +132,7 @@ async fn query_endpoint(
             }
         }
         "sts" => {
-            let result = match sts::decode(params.action().unwrap_or(""), &params) {
+            let result = match sts::decode_request(&params) {
                 Ok(request) => core.handle_sts(&cx, request).await,
                 Err(e) => Err(e),
             };
