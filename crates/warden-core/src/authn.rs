@@ -140,7 +140,17 @@ impl Core {
             Err(e) => return Err(sigv4_error(&e)),
         };
         let key_id = auth.access_key_id();
-        let (caller, sealed) = {
+        // Permanent keys never carry a session token.
+        if auth.security_token().is_some() {
+            return Err(invalid_token());
+        }
+        let cache_id = format!(
+            "{key_id}/{}/{}/{}",
+            auth.date(),
+            auth.region(),
+            auth.service()
+        );
+        let (caller, cached) = {
             let dir = self.read();
             let Some(key) = dir.keys.get(key_id).filter(|k| k.record.active) else {
                 return Err(invalid_token());
@@ -171,21 +181,16 @@ impl Core {
                     }
                 }
             };
-            (caller, key.record.sealed_secret.clone())
+            // The sealed secret is copied out only when the signing key is not cached.
+            let cached = self
+                .signing_keys
+                .get(&cache_id)
+                .ok_or_else(|| key.record.sealed_secret.clone());
+            (caller, cached)
         };
-        // Permanent keys never carry a session token.
-        if auth.security_token().is_some() {
-            return Err(invalid_token());
-        }
-        let cache_id = format!(
-            "{key_id}/{}/{}/{}",
-            auth.date(),
-            auth.region(),
-            auth.service()
-        );
-        let signing_key = match self.signing_keys.get(&cache_id) {
-            Some(k) => k,
-            None => {
+        let signing_key = match cached {
+            Ok(k) => k,
+            Err(sealed) => {
                 let secret = self.master_key.open(&sealed, key_id).map_err(|e| {
                     tracing::error!(error = %e, "cannot open a stored secret");
                     ServiceError::internal()
