@@ -6,10 +6,10 @@
 
 use warden_policy::{Policies, RequestContext, evaluate};
 use warden_protocol::ServiceError;
-use warden_protocol::iam::Request;
+use warden_protocol::iam::{self, Request};
 use warden_store::Tag;
 
-use crate::directory::{Account, Directory, entity_arn};
+use crate::directory::{Account, Directory, User, entity_arn};
 use crate::{Caller, RequestCx};
 
 /// What a request asks to do.
@@ -26,6 +26,10 @@ pub(crate) struct Target {
     /// How AWS names an existing user or group in denial messages: `user NAME`, `group NAME`
     /// (for a resource that does not exist yet, or a listing, it shows the ARN).
     pub shown_as: Option<String>,
+    /// Service-specific condition keys (`iam:PolicyARN`, `iam:PermissionsBoundary`, …).
+    pub keys: Vec<(&'static str, String)>,
+    /// A role the operation hands to a service: the caller also needs `iam:PassRole` on it.
+    pub passes_role: Option<String>,
 }
 
 impl Target {
@@ -37,7 +41,99 @@ impl Target {
             request_tags: Vec::new(),
             tag_keys: None,
             shown_as: None,
+            keys: Vec::new(),
+            passes_role: None,
         }
+    }
+
+    fn with_key(mut self, key: &'static str, value: Option<&str>) -> Target {
+        if let Some(value) = value {
+            self.keys.push((key, value.to_owned()));
+        }
+        self
+    }
+
+    /// Tags the request sets: `aws:RequestTag/*` and `aws:TagKeys`.
+    fn setting_tags(mut self, tags: &[iam::Tag]) -> Target {
+        if !tags.is_empty() {
+            self.request_tags = tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect();
+            self.tag_keys = Some(tags.iter().map(|t| t.key.clone()).collect());
+        }
+        self
+    }
+
+    fn removing_tags(mut self, keys: &[String]) -> Target {
+        self.tag_keys = Some(keys.to_vec());
+        self
+    }
+}
+
+/// A role by name: its ARN with its path when it exists, and its tags.
+fn role_target(
+    account: Option<&Account>,
+    account_id: &str,
+    name: &str,
+    action: &'static str,
+) -> Target {
+    match account.and_then(|a| a.role(name)) {
+        Some(role) => Target {
+            resource_tags: role.record.tags.clone(),
+            ..Target::new(action, role.arn.clone())
+        },
+        None => Target::new(action, entity_arn(account_id, "role", "/", name)),
+    }
+}
+
+/// A managed policy by ARN, with its tags when it exists.
+fn policy_target(account: Option<&Account>, arn: &str, action: &'static str) -> Target {
+    match account.and_then(|a| a.managed_by_arn(arn)) {
+        Some(policy) => Target {
+            resource_tags: policy.record.tags.clone(),
+            ..Target::new(action, arn.to_owned())
+        },
+        None => Target::new(action, arn.to_owned()),
+    }
+}
+
+fn profile_target(
+    account: Option<&Account>,
+    account_id: &str,
+    name: &str,
+    action: &'static str,
+) -> Target {
+    match account.and_then(|a| a.instance_profiles.get(name)) {
+        Some(profile) => Target {
+            resource_tags: profile.record.tags.clone(),
+            ..Target::new(action, profile.arn.clone())
+        },
+        None => Target::new(
+            action,
+            entity_arn(account_id, "instance-profile", "/", name),
+        ),
+    }
+}
+
+fn server_certificate_target(
+    account: Option<&Account>,
+    account_id: &str,
+    name: &str,
+    action: &'static str,
+) -> Target {
+    match account.and_then(|a| a.server_certificates.get(name)) {
+        Some(cert) => Target {
+            resource_tags: cert.tags.clone(),
+            ..Target::new(
+                action,
+                entity_arn(account_id, "server-certificate", &cert.path, &cert.name),
+            )
+        },
+        None => Target::new(
+            action,
+            entity_arn(account_id, "server-certificate", "/", name),
+        ),
     }
 }
 
@@ -104,6 +200,11 @@ pub(crate) fn iam_target(
     let id = caller.account_id.as_str();
     let user = |name: &str, action| user_target(account, id, name, action);
     let group = |name: &str, action| group_target(account, id, name, action);
+    let role = |name: &str, action| role_target(account, id, name, action);
+    let policy = |arn: &str, action| policy_target(account, arn, action);
+    let profile = |name: &str, action| profile_target(account, id, name, action);
+    let server_cert = |name: &str, action| server_certificate_target(account, id, name, action);
+    let everything = |action| Target::new(action, "*".to_owned());
     Ok(match request {
         Request::CreateUser(i) => {
             let path = i.path.as_deref().unwrap_or("/");
@@ -116,6 +217,7 @@ pub(crate) fn iam_target(
                 tag_keys: (!tags.is_empty()).then(|| tags.iter().map(|t| t.key.clone()).collect()),
                 ..Target::new("iam:CreateUser", entity_arn(id, "user", path, &i.user_name))
             }
+            .with_key("iam:PermissionsBoundary", i.permissions_boundary.as_deref())
         }
         Request::GetUser(i) => self_or_user(account, caller, i.user_name.as_deref(), "iam:GetUser"),
         Request::UpdateUser(i) => user(&i.user_name, "iam:UpdateUser"),
@@ -197,6 +299,236 @@ pub(crate) fn iam_target(
         Request::GetGroupPolicy(i) => group(&i.group_name, "iam:GetGroupPolicy"),
         Request::DeleteGroupPolicy(i) => group(&i.group_name, "iam:DeleteGroupPolicy"),
         Request::ListGroupPolicies(i) => group(&i.group_name, "iam:ListGroupPolicies"),
+        Request::CreateRole(i) => Target::new(
+            "iam:CreateRole",
+            entity_arn(id, "role", i.path.as_deref().unwrap_or("/"), &i.role_name),
+        )
+        .setting_tags(i.tags.as_deref().unwrap_or_default())
+        .with_key("iam:PermissionsBoundary", i.permissions_boundary.as_deref()),
+        Request::GetRole(i) => role(&i.role_name, "iam:GetRole"),
+        Request::UpdateRole(i) => role(&i.role_name, "iam:UpdateRole"),
+        Request::UpdateRoleDescription(i) => role(&i.role_name, "iam:UpdateRoleDescription"),
+        Request::UpdateAssumeRolePolicy(i) => role(&i.role_name, "iam:UpdateAssumeRolePolicy"),
+        Request::DeleteRole(i) => role(&i.role_name, "iam:DeleteRole"),
+        Request::ListRoles(i) => Target::new(
+            "iam:ListRoles",
+            entity_arn(id, "role", i.path_prefix.as_deref().unwrap_or("/"), ""),
+        ),
+        Request::TagRole(i) => role(&i.role_name, "iam:TagRole").setting_tags(&i.tags),
+        Request::UntagRole(i) => role(&i.role_name, "iam:UntagRole").removing_tags(&i.tag_keys),
+        Request::ListRoleTags(i) => role(&i.role_name, "iam:ListRoleTags"),
+        Request::PutRolePolicy(i) => role(&i.role_name, "iam:PutRolePolicy"),
+        Request::GetRolePolicy(i) => role(&i.role_name, "iam:GetRolePolicy"),
+        Request::DeleteRolePolicy(i) => role(&i.role_name, "iam:DeleteRolePolicy"),
+        Request::ListRolePolicies(i) => role(&i.role_name, "iam:ListRolePolicies"),
+        Request::CreatePolicy(i) => Target::new(
+            "iam:CreatePolicy",
+            entity_arn(
+                id,
+                "policy",
+                i.path.as_deref().unwrap_or("/"),
+                &i.policy_name,
+            ),
+        )
+        .setting_tags(i.tags.as_deref().unwrap_or_default()),
+        Request::GetPolicy(i) => policy(&i.policy_arn, "iam:GetPolicy"),
+        Request::DeletePolicy(i) => policy(&i.policy_arn, "iam:DeletePolicy"),
+        Request::ListPolicies(_) => everything("iam:ListPolicies"),
+        Request::CreatePolicyVersion(i) => policy(&i.policy_arn, "iam:CreatePolicyVersion"),
+        Request::GetPolicyVersion(i) => policy(&i.policy_arn, "iam:GetPolicyVersion"),
+        Request::DeletePolicyVersion(i) => policy(&i.policy_arn, "iam:DeletePolicyVersion"),
+        Request::ListPolicyVersions(i) => policy(&i.policy_arn, "iam:ListPolicyVersions"),
+        Request::SetDefaultPolicyVersion(i) => policy(&i.policy_arn, "iam:SetDefaultPolicyVersion"),
+        Request::TagPolicy(i) => policy(&i.policy_arn, "iam:TagPolicy").setting_tags(&i.tags),
+        Request::UntagPolicy(i) => {
+            policy(&i.policy_arn, "iam:UntagPolicy").removing_tags(&i.tag_keys)
+        }
+        Request::ListPolicyTags(i) => policy(&i.policy_arn, "iam:ListPolicyTags"),
+        Request::ListEntitiesForPolicy(i) => policy(&i.policy_arn, "iam:ListEntitiesForPolicy"),
+        Request::AttachUserPolicy(i) => user(&i.user_name, "iam:AttachUserPolicy")
+            .with_key("iam:PolicyARN", Some(&i.policy_arn)),
+        Request::DetachUserPolicy(i) => user(&i.user_name, "iam:DetachUserPolicy")
+            .with_key("iam:PolicyARN", Some(&i.policy_arn)),
+        Request::ListAttachedUserPolicies(i) => user(&i.user_name, "iam:ListAttachedUserPolicies"),
+        Request::AttachGroupPolicy(i) => group(&i.group_name, "iam:AttachGroupPolicy")
+            .with_key("iam:PolicyARN", Some(&i.policy_arn)),
+        Request::DetachGroupPolicy(i) => group(&i.group_name, "iam:DetachGroupPolicy")
+            .with_key("iam:PolicyARN", Some(&i.policy_arn)),
+        Request::ListAttachedGroupPolicies(i) => {
+            group(&i.group_name, "iam:ListAttachedGroupPolicies")
+        }
+        Request::AttachRolePolicy(i) => role(&i.role_name, "iam:AttachRolePolicy")
+            .with_key("iam:PolicyARN", Some(&i.policy_arn)),
+        Request::DetachRolePolicy(i) => role(&i.role_name, "iam:DetachRolePolicy")
+            .with_key("iam:PolicyARN", Some(&i.policy_arn)),
+        Request::ListAttachedRolePolicies(i) => role(&i.role_name, "iam:ListAttachedRolePolicies"),
+        Request::PutUserPermissionsBoundary(i) => {
+            user(&i.user_name, "iam:PutUserPermissionsBoundary")
+                .with_key("iam:PermissionsBoundary", Some(&i.permissions_boundary))
+        }
+        Request::DeleteUserPermissionsBoundary(i) => {
+            user(&i.user_name, "iam:DeleteUserPermissionsBoundary")
+        }
+        Request::PutRolePermissionsBoundary(i) => {
+            role(&i.role_name, "iam:PutRolePermissionsBoundary")
+                .with_key("iam:PermissionsBoundary", Some(&i.permissions_boundary))
+        }
+        Request::DeleteRolePermissionsBoundary(i) => {
+            role(&i.role_name, "iam:DeleteRolePermissionsBoundary")
+        }
+        Request::CreateInstanceProfile(i) => Target::new(
+            "iam:CreateInstanceProfile",
+            entity_arn(
+                id,
+                "instance-profile",
+                i.path.as_deref().unwrap_or("/"),
+                &i.instance_profile_name,
+            ),
+        )
+        .setting_tags(i.tags.as_deref().unwrap_or_default()),
+        Request::GetInstanceProfile(i) => {
+            profile(&i.instance_profile_name, "iam:GetInstanceProfile")
+        }
+        Request::DeleteInstanceProfile(i) => {
+            profile(&i.instance_profile_name, "iam:DeleteInstanceProfile")
+        }
+        Request::ListInstanceProfiles(i) => Target::new(
+            "iam:ListInstanceProfiles",
+            entity_arn(
+                id,
+                "instance-profile",
+                i.path_prefix.as_deref().unwrap_or("/"),
+                "",
+            ),
+        ),
+        Request::ListInstanceProfilesForRole(i) => {
+            role(&i.role_name, "iam:ListInstanceProfilesForRole")
+        }
+        Request::AddRoleToInstanceProfile(i) => Target {
+            // Handing a role to an instance profile passes it to EC2 (AWS checks iam:PassRole).
+            passes_role: Some(role(&i.role_name, "iam:PassRole").resource),
+            ..profile(&i.instance_profile_name, "iam:AddRoleToInstanceProfile")
+        },
+        Request::RemoveRoleFromInstanceProfile(i) => profile(
+            &i.instance_profile_name,
+            "iam:RemoveRoleFromInstanceProfile",
+        ),
+        Request::TagInstanceProfile(i) => {
+            profile(&i.instance_profile_name, "iam:TagInstanceProfile").setting_tags(&i.tags)
+        }
+        Request::UntagInstanceProfile(i) => {
+            profile(&i.instance_profile_name, "iam:UntagInstanceProfile").removing_tags(&i.tag_keys)
+        }
+        Request::ListInstanceProfileTags(i) => {
+            profile(&i.instance_profile_name, "iam:ListInstanceProfileTags")
+        }
+        Request::CreateServiceLinkedRole(i) => Target::new(
+            "iam:CreateServiceLinkedRole",
+            entity_arn(
+                id,
+                "role",
+                &format!("/aws-service-role/{}/", i.aws_service_name),
+                &crate::iam::service_linked_role_name(
+                    &i.aws_service_name,
+                    i.custom_suffix.as_deref(),
+                ),
+            ),
+        )
+        .with_key("iam:AWSServiceName", Some(&i.aws_service_name)),
+        Request::DeleteServiceLinkedRole(i) => role(&i.role_name, "iam:DeleteServiceLinkedRole"),
+        Request::GetServiceLinkedRoleDeletionStatus(i) => {
+            // The task id is `task/aws-service-role/SERVICE/ROLE/UUID`: the resource is the role.
+            let role_path = i
+                .deletion_task_id
+                .strip_prefix("task/")
+                .and_then(|rest| rest.rsplit_once('/'))
+                .map(|(role, _)| role.to_owned())
+                .unwrap_or_default();
+            Target::new(
+                "iam:GetServiceLinkedRoleDeletionStatus",
+                format!("arn:aws:iam::{id}:role/{role_path}"),
+            )
+        }
+        Request::CreateAccountAlias(_) => everything("iam:CreateAccountAlias"),
+        Request::DeleteAccountAlias(_) => everything("iam:DeleteAccountAlias"),
+        Request::ListAccountAliases(_) => everything("iam:ListAccountAliases"),
+        Request::GetAccountSummary => everything("iam:GetAccountSummary"),
+        Request::GetAccountAuthorizationDetails(_) => {
+            everything("iam:GetAccountAuthorizationDetails")
+        }
+        Request::UploadSSHPublicKey(i) => user(&i.user_name, "iam:UploadSSHPublicKey"),
+        Request::GetSSHPublicKey(i) => user(&i.user_name, "iam:GetSSHPublicKey"),
+        Request::UpdateSSHPublicKey(i) => user(&i.user_name, "iam:UpdateSSHPublicKey"),
+        Request::DeleteSSHPublicKey(i) => user(&i.user_name, "iam:DeleteSSHPublicKey"),
+        Request::ListSSHPublicKeys(i) => self_or_user(
+            account,
+            caller,
+            i.user_name.as_deref(),
+            "iam:ListSSHPublicKeys",
+        ),
+        Request::UploadSigningCertificate(i) => self_or_user(
+            account,
+            caller,
+            i.user_name.as_deref(),
+            "iam:UploadSigningCertificate",
+        ),
+        Request::UpdateSigningCertificate(i) => self_or_user(
+            account,
+            caller,
+            i.user_name.as_deref(),
+            "iam:UpdateSigningCertificate",
+        ),
+        Request::DeleteSigningCertificate(i) => self_or_user(
+            account,
+            caller,
+            i.user_name.as_deref(),
+            "iam:DeleteSigningCertificate",
+        ),
+        Request::ListSigningCertificates(i) => self_or_user(
+            account,
+            caller,
+            i.user_name.as_deref(),
+            "iam:ListSigningCertificates",
+        ),
+        Request::UploadServerCertificate(i) => Target::new(
+            "iam:UploadServerCertificate",
+            entity_arn(
+                id,
+                "server-certificate",
+                i.path.as_deref().unwrap_or("/"),
+                &i.server_certificate_name,
+            ),
+        )
+        .setting_tags(i.tags.as_deref().unwrap_or_default()),
+        Request::GetServerCertificate(i) => {
+            server_cert(&i.server_certificate_name, "iam:GetServerCertificate")
+        }
+        Request::UpdateServerCertificate(i) => {
+            server_cert(&i.server_certificate_name, "iam:UpdateServerCertificate")
+        }
+        Request::DeleteServerCertificate(i) => {
+            server_cert(&i.server_certificate_name, "iam:DeleteServerCertificate")
+        }
+        Request::ListServerCertificates(i) => Target::new(
+            "iam:ListServerCertificates",
+            entity_arn(
+                id,
+                "server-certificate",
+                i.path_prefix.as_deref().unwrap_or("/"),
+                "",
+            ),
+        ),
+        Request::TagServerCertificate(i) => {
+            server_cert(&i.server_certificate_name, "iam:TagServerCertificate")
+                .setting_tags(&i.tags)
+        }
+        Request::UntagServerCertificate(i) => {
+            server_cert(&i.server_certificate_name, "iam:UntagServerCertificate")
+                .removing_tags(&i.tag_keys)
+        }
+        Request::ListServerCertificateTags(i) => {
+            server_cert(&i.server_certificate_name, "iam:ListServerCertificateTags")
+        }
         other => return Err(ServiceError::not_implemented(other.operation().name())),
     })
 }
@@ -221,9 +553,21 @@ pub(crate) fn authorize(
             caller.arn, target.action, target.resource
         )));
     };
-    let ctx = request_context(cx, user_id, target);
+    decide(cx, user, target)?;
+    if let Some(role_arn) = &target.passes_role {
+        let pass = Target::new("iam:PassRole", role_arn.clone())
+            .with_key("iam:PassedToService", Some("ec2.amazonaws.com"));
+        decide(cx, user, &pass)?;
+    }
+    Ok(())
+}
+
+/// One decision for a user: its identity policies, within its permissions boundary.
+fn decide(cx: &RequestCx, user: &User, target: &Target) -> Result<(), ServiceError> {
+    let ctx = request_context(cx, &user.record.user_id, target);
     let policies = Policies {
         identity: Some(&user.identity),
+        permissions_boundary: user.boundary.as_deref(),
         ..Policies::default()
     };
     let decision = evaluate(&ctx, &policies);
@@ -288,6 +632,9 @@ fn request_context(cx: &RequestCx, user_id: &str, target: &Target) -> RequestCon
     }
     if let Some(keys) = &target.tag_keys {
         ctx.insert("aws:TagKeys", keys.clone());
+    }
+    for (key, value) in &target.keys {
+        ctx.insert(key, vec![value.clone()]);
     }
     ctx
 }

@@ -28,6 +28,54 @@ pub fn group_id() -> Result<String, CoreError> {
     Ok(format!("AGPA{}", random_from(BASE32, 17)?))
 }
 
+pub fn role_id() -> Result<String, CoreError> {
+    Ok(format!("AROA{}", random_from(BASE32, 17)?))
+}
+
+/// Customer managed policies.
+pub fn policy_id() -> Result<String, CoreError> {
+    Ok(format!("ANPA{}", random_from(BASE32, 17)?))
+}
+
+pub fn instance_profile_id() -> Result<String, CoreError> {
+    Ok(format!("AIPA{}", random_from(BASE32, 17)?))
+}
+
+pub fn ssh_public_key_id() -> Result<String, CoreError> {
+    Ok(format!("APKA{}", random_from(BASE32, 17)?))
+}
+
+pub fn server_certificate_id() -> Result<String, CoreError> {
+    Ok(format!("ASCA{}", random_from(BASE32, 17)?))
+}
+
+/// Signing certificate ids have no kind prefix: 24 upper-case letters and digits.
+pub fn signing_certificate_id() -> Result<String, CoreError> {
+    random_from(BASE32, 24)
+}
+
+/// A random UUID (version 4), for ids AWS issues as UUIDs.
+pub fn uuid() -> Result<String, CoreError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| CoreError::Random(e.to_string()))?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    Ok(hyphenated(&b))
+}
+
+fn hyphenated(b: &[u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(char::from(HEX[usize::from(byte >> 4)]));
+        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    id
+}
+
 pub fn access_key_id() -> Result<String, CoreError> {
     Ok(format!("AKIA{}", random_from(BASE32, 16)?))
 }
@@ -42,7 +90,6 @@ pub fn secret_access_key() -> Result<String, CoreError> {
 pub fn request_id() -> String {
     static PROCESS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let process = *PROCESS.get_or_init(|| {
         let mut b = [0u8; 8];
         // Without OS randomness the ids are still unique within the process.
@@ -56,15 +103,7 @@ pub fn request_id() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     // The variant bits take the counter's top two bits, which a process never reaches.
     b[8] = (b[8] & 0x3f) | 0x80;
-    let mut id = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            id.push('-');
-        }
-        id.push(char::from(HEX[usize::from(byte >> 4)]));
-        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    id
+    hyphenated(&b)
 }
 
 /// Whether `id` looks like an access key id we could have issued or been given.
@@ -115,5 +154,20 @@ mod tests {
         assert_eq!(ids.len(), 1000);
         assert!(!is_access_key_id("akia0000000000000000"));
         assert!(!is_secret_access_key("short"));
+        for (id, prefix) in [
+            (role_id().unwrap(), "AROA"),
+            (policy_id().unwrap(), "ANPA"),
+            (instance_profile_id().unwrap(), "AIPA"),
+            (ssh_public_key_id().unwrap(), "APKA"),
+            (server_certificate_id().unwrap(), "ASCA"),
+        ] {
+            assert_eq!(id.len(), 21, "{id}");
+            assert!(id.starts_with(prefix), "{id}");
+        }
+        assert_eq!(signing_certificate_id().unwrap().len(), 24);
+        let u = uuid().unwrap();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(uuid().unwrap(), u);
     }
 }

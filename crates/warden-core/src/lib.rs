@@ -11,6 +11,7 @@ mod authz;
 pub mod directory;
 mod iam;
 pub mod ids;
+mod material;
 mod pagination;
 mod seal;
 mod sts;
@@ -45,24 +46,44 @@ pub enum CoreError {
 pub struct Quotas {
     pub users_per_account: usize,
     pub groups_per_account: usize,
+    pub roles_per_account: usize,
+    pub policies_per_account: usize,
+    pub instance_profiles_per_account: usize,
+    pub server_certificates_per_account: usize,
     pub groups_per_user: usize,
     pub access_keys_per_user: usize,
+    pub ssh_public_keys_per_user: usize,
+    pub signing_certificates_per_user: usize,
+    pub attached_policies_per_user: usize,
+    pub attached_policies_per_group: usize,
+    pub attached_policies_per_role: usize,
     pub tags_per_entity: usize,
     /// Aggregate size of a user's inline policies, in non-whitespace characters.
     pub user_policy_size: usize,
     pub group_policy_size: usize,
+    pub role_policy_size: usize,
 }
 
 impl Quotas {
     /// The names `set` accepts, as the CLI spells them.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 17] = [
         "users-per-account",
         "groups-per-account",
+        "roles-per-account",
+        "policies-per-account",
+        "instance-profiles-per-account",
+        "server-certificates-per-account",
         "groups-per-user",
         "access-keys-per-user",
+        "ssh-public-keys-per-user",
+        "signing-certificates-per-user",
+        "attached-policies-per-user",
+        "attached-policies-per-group",
+        "attached-policies-per-role",
         "tags-per-entity",
         "user-policy-size",
         "group-policy-size",
+        "role-policy-size",
     ];
 
     /// Sets one quota by name (see [`NAMES`](Self::NAMES)).
@@ -70,11 +91,21 @@ impl Quotas {
         let slot = match name {
             "users-per-account" => &mut self.users_per_account,
             "groups-per-account" => &mut self.groups_per_account,
+            "roles-per-account" => &mut self.roles_per_account,
+            "policies-per-account" => &mut self.policies_per_account,
+            "instance-profiles-per-account" => &mut self.instance_profiles_per_account,
+            "server-certificates-per-account" => &mut self.server_certificates_per_account,
             "groups-per-user" => &mut self.groups_per_user,
             "access-keys-per-user" => &mut self.access_keys_per_user,
+            "ssh-public-keys-per-user" => &mut self.ssh_public_keys_per_user,
+            "signing-certificates-per-user" => &mut self.signing_certificates_per_user,
+            "attached-policies-per-user" => &mut self.attached_policies_per_user,
+            "attached-policies-per-group" => &mut self.attached_policies_per_group,
+            "attached-policies-per-role" => &mut self.attached_policies_per_role,
             "tags-per-entity" => &mut self.tags_per_entity,
             "user-policy-size" => &mut self.user_policy_size,
             "group-policy-size" => &mut self.group_policy_size,
+            "role-policy-size" => &mut self.role_policy_size,
             other => {
                 return Err(CoreError::Config(format!(
                     "unknown quota `{other}`; quotas are {}",
@@ -92,11 +123,21 @@ impl Default for Quotas {
         Quotas {
             users_per_account: 5000,
             groups_per_account: 300,
+            roles_per_account: 1000,
+            policies_per_account: 1500,
+            instance_profiles_per_account: 1000,
+            server_certificates_per_account: 20,
             groups_per_user: 10,
             access_keys_per_user: 2,
+            ssh_public_keys_per_user: 5,
+            signing_certificates_per_user: 2,
+            attached_policies_per_user: 10,
+            attached_policies_per_group: 10,
+            attached_policies_per_role: 10,
             tags_per_entity: 50,
             user_policy_size: 2048,
             group_policy_size: 5120,
+            role_policy_size: 10240,
         }
     }
 }

@@ -236,9 +236,9 @@ async fn operations_without_an_authorization_rule_are_not_implemented_even_for_r
     let err = call(
         &core,
         root(),
-        Request::CreateRole(iam::CreateRoleRequest {
-            role_name: "r".into(),
-            assume_role_policy_document: "{}".into(),
+        Request::CreateLoginProfile(iam::CreateLoginProfileRequest {
+            user_name: Some("alice".into()),
+            password: Some("correct horse battery staple".into()),
             ..Default::default()
         }),
     )

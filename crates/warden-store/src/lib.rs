@@ -5,12 +5,19 @@
 //! acknowledged write is all-or-nothing and survives a crash. The same `Change` values rebuild
 //! the in-memory directory at start-up and are what other nodes will follow (the change feed).
 
+mod objects;
 mod records;
 mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;
 
+pub use objects::{
+    AccountAliasRecord, AttachmentRecord, DeletionTaskRecord, EntityRef, InstanceProfileRecord,
+    ManagedPolicyRecord, Object, ObjectKey, ObjectKind, PolicyVersionRecord, PrincipalBinding,
+    RoleLastUse, RoleRecord, ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord,
+    UniqueName,
+};
 pub use records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,
     PolicyOwner, Tag, UserRecord,
@@ -24,7 +31,8 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// Where Warden keeps its records.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Every record, as the changes that recreate them from nothing, in dependency order
-    /// (accounts, users, groups, memberships, keys, policies).
+    /// (accounts, users, groups, memberships, keys, objects by [`ObjectKind`] order, inline
+    /// policies).
     fn load(&self) -> StoreFuture<'_, Vec<Change>>;
 
     /// Applies `changes` in one transaction: all of them are durable when this returns `Ok`, none

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::objects::{Object, ObjectKey};
+
 /// A key/value tag on an IAM entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {
@@ -85,6 +87,7 @@ impl std::fmt::Debug for AccessKeyRecord {
 pub enum PolicyOwner {
     User(String),
     Group(String),
+    Role(String),
 }
 
 impl PolicyOwner {
@@ -92,12 +95,13 @@ impl PolicyOwner {
         match self {
             PolicyOwner::User(_) => "user",
             PolicyOwner::Group(_) => "group",
+            PolicyOwner::Role(_) => "role",
         }
     }
 
     pub fn id(&self) -> &str {
         match self {
-            PolicyOwner::User(id) | PolicyOwner::Group(id) => id,
+            PolicyOwner::User(id) | PolicyOwner::Group(id) | PolicyOwner::Role(id) => id,
         }
     }
 }
@@ -144,4 +148,7 @@ pub enum Change {
         owner: PolicyOwner,
         name: String,
     },
+    /// Inserts or replaces a record of the `objects` table.
+    PutObject(Object),
+    DeleteObject(ObjectKey),
 }

@@ -8,6 +8,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
 
+use crate::objects::{Object, ObjectKind};
 use crate::records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,
     PolicyOwner, Tag, UserRecord,
@@ -139,6 +140,23 @@ impl SqliteStore {
                 last_used,
             }));
         }
+        let mut objects = Vec::new();
+        for row in sqlx::query("SELECT kind, id, body FROM objects")
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let kind: String = row.try_get("kind")?;
+            let id: String = row.try_get("id")?;
+            let kind = ObjectKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("object kind `{kind}`")))?;
+            let body: String = row.try_get("body")?;
+            let object = Object::from_json(kind, &body)
+                .map_err(|e| StoreError::Corrupt(format!("{} `{id}`: {e}", kind.as_str())))?;
+            objects.push((kind, id, object));
+        }
+        // What refers to something loads after it.
+        objects.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        changes.extend(objects.into_iter().map(|(_, _, o)| Change::PutObject(o)));
         for row in sqlx::query(
             "SELECT account_id, owner_kind, owner_id, name, document FROM inline_policies \
              ORDER BY owner_kind, owner_id, name_lower",
@@ -151,6 +169,7 @@ impl SqliteStore {
             let owner = match kind.as_str() {
                 "user" => PolicyOwner::User(id),
                 "group" => PolicyOwner::Group(id),
+                "role" => PolicyOwner::Role(id),
                 other => return Err(StoreError::Corrupt(format!("policy owner kind `{other}`"))),
             };
             changes.push(Change::PutInlinePolicy(InlinePolicyRecord {
@@ -346,6 +365,33 @@ async fn apply(tx: &mut Transaction<'_, Sqlite>, change: &Change) -> Result<(), 
             .bind(name.to_lowercase())
             .execute(conn)
             .await?;
+        }
+        Change::PutObject(object) => {
+            let key = object.key();
+            let unique = object.unique_name();
+            let body = object
+                .to_json()
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            sqlx::query(
+                "INSERT INTO objects (kind, id, account_id, scope, name_lower, body) \
+                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET \
+                 scope = excluded.scope, name_lower = excluded.name_lower, body = excluded.body",
+            )
+            .bind(key.kind.as_str())
+            .bind(&key.id)
+            .bind(object.account_id())
+            .bind(unique.as_ref().map(|u| u.scope.as_str()))
+            .bind(unique.as_ref().map(|u| u.name_lower.as_str()))
+            .bind(body)
+            .execute(conn)
+            .await?;
+        }
+        Change::DeleteObject(key) => {
+            sqlx::query("DELETE FROM objects WHERE kind = ? AND id = ?")
+                .bind(key.kind.as_str())
+                .bind(&key.id)
+                .execute(conn)
+                .await?;
         }
     }
     Ok(())

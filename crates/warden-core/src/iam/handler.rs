@@ -4,196 +4,230 @@
 use warden_protocol::ServiceError;
 use warden_protocol::iam::*;
 
+use super::attach::Holder;
+use super::tags::Tagged;
 use crate::{Core, RequestCx};
+
+/// Implements trait methods that hand their input to the `Core` method of the same name with
+/// `_op` appended (`.await` marks the asynchronous ones).
+macro_rules! delegate {
+    ($($method:ident($input:ty) -> $output:ty = $op:ident $(. $wait:ident)?;)*) => {
+        $(
+            async fn $method(&self, cx: &RequestCx, i: $input) -> Result<$output, ServiceError> {
+                self.$op(cx, i)$(.$wait)?
+            }
+        )*
+    };
+}
+
+/// Implements the Tag/Untag/ListTags trio of one kind of tagged entity.
+macro_rules! tagging {
+    ($kind:expr, $id:ident,
+     $tag:ident($tag_in:ty), $untag:ident($untag_in:ty),
+     $list:ident($list_in:ty) -> $list_out:ident) => {
+        async fn $tag(&self, cx: &RequestCx, i: $tag_in) -> Result<(), ServiceError> {
+            self.tag(cx, $kind, &i.$id, &i.tags).await
+        }
+        async fn $untag(&self, cx: &RequestCx, i: $untag_in) -> Result<(), ServiceError> {
+            self.untag(cx, $kind, &i.$id, &i.tag_keys).await
+        }
+        async fn $list(&self, cx: &RequestCx, i: $list_in) -> Result<$list_out, ServiceError> {
+            let (tags, truncated, marker) =
+                self.list_tags(cx, $kind, &i.$id, i.marker.as_deref(), i.max_items)?;
+            Ok($list_out {
+                tags,
+                is_truncated: Some(truncated),
+                marker,
+            })
+        }
+    };
+}
+
+/// Implements Attach/Detach/ListAttached for one kind of identity.
+macro_rules! attaching {
+    ($holder:expr, $name:ident,
+     $attach:ident($attach_in:ty), $detach:ident($detach_in:ty),
+     $list:ident($list_in:ty) -> $list_out:ident) => {
+        async fn $attach(&self, cx: &RequestCx, i: $attach_in) -> Result<(), ServiceError> {
+            self.attach_policy(cx, $holder, &i.$name, i.policy_arn)
+                .await
+        }
+        async fn $detach(&self, cx: &RequestCx, i: $detach_in) -> Result<(), ServiceError> {
+            self.detach_policy(cx, $holder, &i.$name, &i.policy_arn)
+                .await
+        }
+        async fn $list(&self, cx: &RequestCx, i: $list_in) -> Result<$list_out, ServiceError> {
+            let (policies, marker) = self.list_attached(
+                cx,
+                $holder,
+                &i.$name,
+                i.path_prefix.as_deref(),
+                i.marker.as_deref(),
+                i.max_items,
+            )?;
+            Ok($list_out {
+                attached_policies: Some(policies),
+                is_truncated: Some(marker.is_some()),
+                marker,
+            })
+        }
+    };
+}
 
 impl Handler for Core {
     type Context = RequestCx;
 
-    async fn create_user(
+    delegate! {
+        add_role_to_instance_profile(AddRoleToInstanceProfileRequest) -> () = add_role_to_instance_profile_op.await;
+        add_user_to_group(AddUserToGroupRequest) -> () = add_user_to_group_op.await;
+        create_access_key(CreateAccessKeyRequest) -> CreateAccessKeyResponse = create_access_key_op.await;
+        create_account_alias(CreateAccountAliasRequest) -> () = create_account_alias_op.await;
+        create_group(CreateGroupRequest) -> CreateGroupResponse = create_group_op.await;
+        create_instance_profile(CreateInstanceProfileRequest) -> CreateInstanceProfileResponse = create_instance_profile_op.await;
+        create_policy(CreatePolicyRequest) -> CreatePolicyResponse = create_policy_op.await;
+        create_policy_version(CreatePolicyVersionRequest) -> CreatePolicyVersionResponse = create_policy_version_op.await;
+        create_role(CreateRoleRequest) -> CreateRoleResponse = create_role_op.await;
+        create_service_linked_role(CreateServiceLinkedRoleRequest) -> CreateServiceLinkedRoleResponse = create_service_linked_role_op.await;
+        create_user(CreateUserRequest) -> CreateUserResponse = create_user_op.await;
+        delete_access_key(DeleteAccessKeyRequest) -> () = delete_access_key_op.await;
+        delete_account_alias(DeleteAccountAliasRequest) -> () = delete_account_alias_op.await;
+        delete_group(DeleteGroupRequest) -> () = delete_group_op.await;
+        delete_group_policy(DeleteGroupPolicyRequest) -> () = delete_group_policy_op.await;
+        delete_instance_profile(DeleteInstanceProfileRequest) -> () = delete_instance_profile_op.await;
+        delete_policy(DeletePolicyRequest) -> () = delete_policy_op.await;
+        delete_policy_version(DeletePolicyVersionRequest) -> () = delete_policy_version_op.await;
+        delete_role(DeleteRoleRequest) -> () = delete_role_op.await;
+        delete_role_policy(DeleteRolePolicyRequest) -> () = delete_role_policy_op.await;
+        delete_server_certificate(DeleteServerCertificateRequest) -> () = delete_server_certificate_op.await;
+        delete_service_linked_role(DeleteServiceLinkedRoleRequest) -> DeleteServiceLinkedRoleResponse = delete_service_linked_role_op.await;
+        delete_signing_certificate(DeleteSigningCertificateRequest) -> () = delete_signing_certificate_op.await;
+        delete_ssh_public_key(DeleteSSHPublicKeyRequest) -> () = delete_ssh_public_key_op.await;
+        delete_user(DeleteUserRequest) -> () = delete_user_op.await;
+        delete_user_policy(DeleteUserPolicyRequest) -> () = delete_user_policy_op.await;
+        get_access_key_last_used(GetAccessKeyLastUsedRequest) -> GetAccessKeyLastUsedResponse = get_access_key_last_used_op;
+        get_account_authorization_details(GetAccountAuthorizationDetailsRequest) -> GetAccountAuthorizationDetailsResponse = get_account_authorization_details_op;
+        get_group(GetGroupRequest) -> GetGroupResponse = get_group_op;
+        get_group_policy(GetGroupPolicyRequest) -> GetGroupPolicyResponse = get_group_policy_op;
+        get_instance_profile(GetInstanceProfileRequest) -> GetInstanceProfileResponse = get_instance_profile_op;
+        get_policy(GetPolicyRequest) -> GetPolicyResponse = get_policy_op;
+        get_policy_version(GetPolicyVersionRequest) -> GetPolicyVersionResponse = get_policy_version_op;
+        get_role(GetRoleRequest) -> GetRoleResponse = get_role_op;
+        get_role_policy(GetRolePolicyRequest) -> GetRolePolicyResponse = get_role_policy_op;
+        get_server_certificate(GetServerCertificateRequest) -> GetServerCertificateResponse = get_server_certificate_op;
+        get_service_linked_role_deletion_status(GetServiceLinkedRoleDeletionStatusRequest) -> GetServiceLinkedRoleDeletionStatusResponse = get_service_linked_role_deletion_status_op;
+        get_ssh_public_key(GetSSHPublicKeyRequest) -> GetSSHPublicKeyResponse = get_ssh_public_key_op;
+        get_user(GetUserRequest) -> GetUserResponse = get_user_op;
+        get_user_policy(GetUserPolicyRequest) -> GetUserPolicyResponse = get_user_policy_op;
+        list_access_keys(ListAccessKeysRequest) -> ListAccessKeysResponse = list_access_keys_op;
+        list_account_aliases(ListAccountAliasesRequest) -> ListAccountAliasesResponse = list_account_aliases_op;
+        list_entities_for_policy(ListEntitiesForPolicyRequest) -> ListEntitiesForPolicyResponse = list_entities_for_policy_op;
+        list_group_policies(ListGroupPoliciesRequest) -> ListGroupPoliciesResponse = list_group_policies_op;
+        list_groups(ListGroupsRequest) -> ListGroupsResponse = list_groups_op;
+        list_groups_for_user(ListGroupsForUserRequest) -> ListGroupsForUserResponse = list_groups_for_user_op;
+        list_instance_profiles(ListInstanceProfilesRequest) -> ListInstanceProfilesResponse = list_instance_profiles_op;
+        list_instance_profiles_for_role(ListInstanceProfilesForRoleRequest) -> ListInstanceProfilesForRoleResponse = list_instance_profiles_for_role_op;
+        list_policies(ListPoliciesRequest) -> ListPoliciesResponse = list_policies_op;
+        list_policy_versions(ListPolicyVersionsRequest) -> ListPolicyVersionsResponse = list_policy_versions_op;
+        list_role_policies(ListRolePoliciesRequest) -> ListRolePoliciesResponse = list_role_policies_op;
+        list_roles(ListRolesRequest) -> ListRolesResponse = list_roles_op;
+        list_server_certificates(ListServerCertificatesRequest) -> ListServerCertificatesResponse = list_server_certificates_op;
+        list_signing_certificates(ListSigningCertificatesRequest) -> ListSigningCertificatesResponse = list_signing_certificates_op;
+        list_ssh_public_keys(ListSSHPublicKeysRequest) -> ListSSHPublicKeysResponse = list_ssh_public_keys_op;
+        list_user_policies(ListUserPoliciesRequest) -> ListUserPoliciesResponse = list_user_policies_op;
+        list_user_tags(ListUserTagsRequest) -> ListUserTagsResponse = list_user_tags_op;
+        list_users(ListUsersRequest) -> ListUsersResponse = list_users_op;
+        put_group_policy(PutGroupPolicyRequest) -> () = put_group_policy_op.await;
+        put_role_policy(PutRolePolicyRequest) -> () = put_role_policy_op.await;
+        put_user_policy(PutUserPolicyRequest) -> () = put_user_policy_op.await;
+        remove_role_from_instance_profile(RemoveRoleFromInstanceProfileRequest) -> () = remove_role_from_instance_profile_op.await;
+        remove_user_from_group(RemoveUserFromGroupRequest) -> () = remove_user_from_group_op.await;
+        set_default_policy_version(SetDefaultPolicyVersionRequest) -> () = set_default_policy_version_op.await;
+        tag_user(TagUserRequest) -> () = tag_user_op.await;
+        untag_user(UntagUserRequest) -> () = untag_user_op.await;
+        update_access_key(UpdateAccessKeyRequest) -> () = update_access_key_op.await;
+        update_assume_role_policy(UpdateAssumeRolePolicyRequest) -> () = update_assume_role_policy_op.await;
+        update_group(UpdateGroupRequest) -> () = update_group_op.await;
+        update_role(UpdateRoleRequest) -> UpdateRoleResponse = update_role_op.await;
+        update_role_description(UpdateRoleDescriptionRequest) -> UpdateRoleDescriptionResponse = update_role_description_op.await;
+        update_server_certificate(UpdateServerCertificateRequest) -> () = update_server_certificate_op.await;
+        update_signing_certificate(UpdateSigningCertificateRequest) -> () = update_signing_certificate_op.await;
+        update_ssh_public_key(UpdateSSHPublicKeyRequest) -> () = update_ssh_public_key_op.await;
+        update_user(UpdateUserRequest) -> () = update_user_op.await;
+        upload_server_certificate(UploadServerCertificateRequest) -> UploadServerCertificateResponse = upload_server_certificate_op.await;
+        upload_signing_certificate(UploadSigningCertificateRequest) -> UploadSigningCertificateResponse = upload_signing_certificate_op.await;
+        upload_ssh_public_key(UploadSSHPublicKeyRequest) -> UploadSSHPublicKeyResponse = upload_ssh_public_key_op.await;
+    }
+
+    async fn get_account_summary(
         &self,
         cx: &RequestCx,
-        i: CreateUserRequest,
-    ) -> Result<CreateUserResponse, ServiceError> {
-        self.create_user_op(cx, i).await
+    ) -> Result<GetAccountSummaryResponse, ServiceError> {
+        self.get_account_summary_op(cx)
     }
-    async fn get_user(
+
+    tagging!(Tagged::Role, role_name,
+        tag_role(TagRoleRequest), untag_role(UntagRoleRequest),
+        list_role_tags(ListRoleTagsRequest) -> ListRoleTagsResponse);
+    tagging!(Tagged::Policy, policy_arn,
+        tag_policy(TagPolicyRequest), untag_policy(UntagPolicyRequest),
+        list_policy_tags(ListPolicyTagsRequest) -> ListPolicyTagsResponse);
+    tagging!(Tagged::InstanceProfile, instance_profile_name,
+        tag_instance_profile(TagInstanceProfileRequest),
+        untag_instance_profile(UntagInstanceProfileRequest),
+        list_instance_profile_tags(ListInstanceProfileTagsRequest)
+            -> ListInstanceProfileTagsResponse);
+    tagging!(Tagged::ServerCertificate, server_certificate_name,
+        tag_server_certificate(TagServerCertificateRequest),
+        untag_server_certificate(UntagServerCertificateRequest),
+        list_server_certificate_tags(ListServerCertificateTagsRequest)
+            -> ListServerCertificateTagsResponse);
+
+    attaching!(Holder::User, user_name,
+        attach_user_policy(AttachUserPolicyRequest),
+        detach_user_policy(DetachUserPolicyRequest),
+        list_attached_user_policies(ListAttachedUserPoliciesRequest)
+            -> ListAttachedUserPoliciesResponse);
+    attaching!(Holder::Group, group_name,
+        attach_group_policy(AttachGroupPolicyRequest),
+        detach_group_policy(DetachGroupPolicyRequest),
+        list_attached_group_policies(ListAttachedGroupPoliciesRequest)
+            -> ListAttachedGroupPoliciesResponse);
+    attaching!(Holder::Role, role_name,
+        attach_role_policy(AttachRolePolicyRequest),
+        detach_role_policy(DetachRolePolicyRequest),
+        list_attached_role_policies(ListAttachedRolePoliciesRequest)
+            -> ListAttachedRolePoliciesResponse);
+
+    async fn put_user_permissions_boundary(
         &self,
         cx: &RequestCx,
-        i: GetUserRequest,
-    ) -> Result<GetUserResponse, ServiceError> {
-        self.get_user_op(cx, i)
-    }
-    async fn update_user(&self, cx: &RequestCx, i: UpdateUserRequest) -> Result<(), ServiceError> {
-        self.update_user_op(cx, i).await
-    }
-    async fn delete_user(&self, cx: &RequestCx, i: DeleteUserRequest) -> Result<(), ServiceError> {
-        self.delete_user_op(cx, i).await
-    }
-    async fn list_users(
-        &self,
-        cx: &RequestCx,
-        i: ListUsersRequest,
-    ) -> Result<ListUsersResponse, ServiceError> {
-        self.list_users_op(cx, i)
-    }
-    async fn tag_user(&self, cx: &RequestCx, i: TagUserRequest) -> Result<(), ServiceError> {
-        self.tag_user_op(cx, i).await
-    }
-    async fn untag_user(&self, cx: &RequestCx, i: UntagUserRequest) -> Result<(), ServiceError> {
-        self.untag_user_op(cx, i).await
-    }
-    async fn list_user_tags(
-        &self,
-        cx: &RequestCx,
-        i: ListUserTagsRequest,
-    ) -> Result<ListUserTagsResponse, ServiceError> {
-        self.list_user_tags_op(cx, i)
-    }
-    async fn create_group(
-        &self,
-        cx: &RequestCx,
-        i: CreateGroupRequest,
-    ) -> Result<CreateGroupResponse, ServiceError> {
-        self.create_group_op(cx, i).await
-    }
-    async fn get_group(
-        &self,
-        cx: &RequestCx,
-        i: GetGroupRequest,
-    ) -> Result<GetGroupResponse, ServiceError> {
-        self.get_group_op(cx, i)
-    }
-    async fn update_group(
-        &self,
-        cx: &RequestCx,
-        i: UpdateGroupRequest,
+        i: PutUserPermissionsBoundaryRequest,
     ) -> Result<(), ServiceError> {
-        self.update_group_op(cx, i).await
+        self.set_boundary(cx, Holder::User, &i.user_name, Some(i.permissions_boundary))
+            .await
     }
-    async fn delete_group(
+    async fn delete_user_permissions_boundary(
         &self,
         cx: &RequestCx,
-        i: DeleteGroupRequest,
+        i: DeleteUserPermissionsBoundaryRequest,
     ) -> Result<(), ServiceError> {
-        self.delete_group_op(cx, i).await
+        self.set_boundary(cx, Holder::User, &i.user_name, None)
+            .await
     }
-    async fn list_groups(
+    async fn put_role_permissions_boundary(
         &self,
         cx: &RequestCx,
-        i: ListGroupsRequest,
-    ) -> Result<ListGroupsResponse, ServiceError> {
-        self.list_groups_op(cx, i)
-    }
-    async fn add_user_to_group(
-        &self,
-        cx: &RequestCx,
-        i: AddUserToGroupRequest,
+        i: PutRolePermissionsBoundaryRequest,
     ) -> Result<(), ServiceError> {
-        self.add_user_to_group_op(cx, i).await
+        self.set_boundary(cx, Holder::Role, &i.role_name, Some(i.permissions_boundary))
+            .await
     }
-    async fn remove_user_from_group(
+    async fn delete_role_permissions_boundary(
         &self,
         cx: &RequestCx,
-        i: RemoveUserFromGroupRequest,
+        i: DeleteRolePermissionsBoundaryRequest,
     ) -> Result<(), ServiceError> {
-        self.remove_user_from_group_op(cx, i).await
-    }
-    async fn list_groups_for_user(
-        &self,
-        cx: &RequestCx,
-        i: ListGroupsForUserRequest,
-    ) -> Result<ListGroupsForUserResponse, ServiceError> {
-        self.list_groups_for_user_op(cx, i)
-    }
-    async fn create_access_key(
-        &self,
-        cx: &RequestCx,
-        i: CreateAccessKeyRequest,
-    ) -> Result<CreateAccessKeyResponse, ServiceError> {
-        self.create_access_key_op(cx, i).await
-    }
-    async fn list_access_keys(
-        &self,
-        cx: &RequestCx,
-        i: ListAccessKeysRequest,
-    ) -> Result<ListAccessKeysResponse, ServiceError> {
-        self.list_access_keys_op(cx, i)
-    }
-    async fn update_access_key(
-        &self,
-        cx: &RequestCx,
-        i: UpdateAccessKeyRequest,
-    ) -> Result<(), ServiceError> {
-        self.update_access_key_op(cx, i).await
-    }
-    async fn delete_access_key(
-        &self,
-        cx: &RequestCx,
-        i: DeleteAccessKeyRequest,
-    ) -> Result<(), ServiceError> {
-        self.delete_access_key_op(cx, i).await
-    }
-    async fn get_access_key_last_used(
-        &self,
-        cx: &RequestCx,
-        i: GetAccessKeyLastUsedRequest,
-    ) -> Result<GetAccessKeyLastUsedResponse, ServiceError> {
-        self.get_access_key_last_used_op(cx, i)
-    }
-    async fn put_user_policy(
-        &self,
-        cx: &RequestCx,
-        i: PutUserPolicyRequest,
-    ) -> Result<(), ServiceError> {
-        self.put_user_policy_op(cx, i).await
-    }
-    async fn get_user_policy(
-        &self,
-        cx: &RequestCx,
-        i: GetUserPolicyRequest,
-    ) -> Result<GetUserPolicyResponse, ServiceError> {
-        self.get_user_policy_op(cx, i)
-    }
-    async fn delete_user_policy(
-        &self,
-        cx: &RequestCx,
-        i: DeleteUserPolicyRequest,
-    ) -> Result<(), ServiceError> {
-        self.delete_user_policy_op(cx, i).await
-    }
-    async fn list_user_policies(
-        &self,
-        cx: &RequestCx,
-        i: ListUserPoliciesRequest,
-    ) -> Result<ListUserPoliciesResponse, ServiceError> {
-        self.list_user_policies_op(cx, i)
-    }
-    async fn put_group_policy(
-        &self,
-        cx: &RequestCx,
-        i: PutGroupPolicyRequest,
-    ) -> Result<(), ServiceError> {
-        self.put_group_policy_op(cx, i).await
-    }
-    async fn get_group_policy(
-        &self,
-        cx: &RequestCx,
-        i: GetGroupPolicyRequest,
-    ) -> Result<GetGroupPolicyResponse, ServiceError> {
-        self.get_group_policy_op(cx, i)
-    }
-    async fn delete_group_policy(
-        &self,
-        cx: &RequestCx,
-        i: DeleteGroupPolicyRequest,
-    ) -> Result<(), ServiceError> {
-        self.delete_group_policy_op(cx, i).await
-    }
-    async fn list_group_policies(
-        &self,
-        cx: &RequestCx,
-        i: ListGroupPoliciesRequest,
-    ) -> Result<ListGroupPoliciesResponse, ServiceError> {
-        self.list_group_policies_op(cx, i)
+        self.set_boundary(cx, Holder::Role, &i.role_name, None)
+            .await
     }
 }

@@ -1,18 +1,28 @@
 //! IAM operations. `handler.rs` wires them to the generated `Handler` trait; each module holds
 //! one family of operations.
 
+mod account;
+mod attach;
+mod credentials;
 mod groups;
 mod handler;
 mod keys;
+mod managed;
 mod policies;
+mod profiles;
+mod roles;
+mod service_linked;
+
+pub(crate) use service_linked::role_name as service_linked_role_name;
 mod tags;
 mod users;
 
 use time::OffsetDateTime;
+use warden_policy::validate::{PolicyKind, validate_text};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, errors};
 
-use crate::directory::{Account, Directory, Group, User};
+use crate::directory::{Account, Directory, Group, ManagedPolicy, Role, User};
 use crate::{Caller, RequestCx};
 
 pub(crate) fn no_such_user(name: &str) -> ServiceError {
@@ -27,6 +37,67 @@ pub(crate) fn no_such_group(name: &str) -> ServiceError {
         errors::NO_SUCH_ENTITY,
         format!("The group with name {name} cannot be found."),
     )
+}
+
+pub(crate) fn no_such_role(name: &str) -> ServiceError {
+    ServiceError::new(
+        errors::NO_SUCH_ENTITY,
+        format!("The role with name {name} cannot be found."),
+    )
+}
+
+/// A policy ARN that names no policy this account can attach.
+pub(crate) fn no_such_policy(arn: &str) -> ServiceError {
+    ServiceError::new(
+        errors::NO_SUCH_ENTITY,
+        format!("Policy {arn} does not exist or is not attachable."),
+    )
+}
+
+pub(crate) fn find_role<'a>(account: &'a Account, name: &str) -> Result<&'a Role, ServiceError> {
+    account.role(name).ok_or_else(|| no_such_role(name))
+}
+
+pub(crate) fn find_policy<'a>(
+    account: &'a Account,
+    arn: &str,
+) -> Result<&'a ManagedPolicy, ServiceError> {
+    account
+        .managed_by_arn(arn)
+        .ok_or_else(|| no_such_policy(arn))
+}
+
+/// Checks a document by the rules for its kind. AWS answers the first problem: a size over the
+/// quota is `LimitExceeded`, anything else `MalformedPolicyDocument`.
+pub(crate) fn check_document(document: &str, kind: PolicyKind) -> Result<(), ServiceError> {
+    match validate_text(document, kind).into_iter().next() {
+        Some(finding) if finding.aws_message.starts_with("Cannot exceed quota") => Err(
+            ServiceError::new(errors::LIMIT_EXCEEDED, finding.aws_message),
+        ),
+        Some(finding) => Err(ServiceError::new(
+            errors::MALFORMED_POLICY_DOCUMENT,
+            finding.aws_message,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// AWS's answer for changing a service-linked role other than through its service.
+pub(crate) fn protected_role(name: &str) -> ServiceError {
+    ServiceError::new(
+        errors::UNMODIFIABLE_ENTITY,
+        format!(
+            "Cannot perform the operation on the protected role '{name}' - this role is only \
+             modifiable by AWS"
+        ),
+    )
+}
+
+pub(crate) fn boundary_output(arn: Option<&str>) -> Option<iam::AttachedPermissionsBoundary> {
+    arn.map(|arn| iam::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+        permissions_boundary_arn: Some(arn.to_owned()),
+    })
 }
 
 pub(crate) fn limit_exceeded(quota: &str, limit: usize) -> ServiceError {
@@ -86,6 +157,11 @@ pub(crate) fn user_output(user: &User, with_tags: bool) -> iam::User {
         arn: user.arn.clone(),
         create_date: r.created,
         tags: (with_tags && !r.tags.is_empty()).then(|| tags::output(&r.tags)),
+        permissions_boundary: if with_tags {
+            boundary_output(r.permissions_boundary.as_deref())
+        } else {
+            None
+        },
         ..Default::default()
     }
 }

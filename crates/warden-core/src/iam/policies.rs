@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use warden_policy::validate::{PolicyKind, policy_size, validate_text};
+use warden_policy::validate::{PolicyKind, policy_size};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, errors};
 use warden_store::{Change, InlinePolicyRecord, PolicyOwner};
 
-use super::{account, find_group, find_user};
+use super::{account, check_document, find_group, find_role, find_user, protected_role};
 use crate::directory::{Account, InlinePolicy};
 use crate::pagination::paginate;
 use crate::{Core, Quotas, RequestCx};
@@ -18,6 +18,7 @@ use crate::{Core, Quotas, RequestCx};
 enum Holder {
     User,
     Group,
+    Role,
 }
 
 /// One entity's inline policies, as found in the directory.
@@ -25,6 +26,8 @@ struct Held<'a> {
     owner: PolicyOwner,
     name: &'a str,
     policies: &'a BTreeMap<String, InlinePolicy>,
+    /// A service-linked role: its policies are AWS's to change.
+    protected: bool,
 }
 
 impl Holder {
@@ -32,6 +35,7 @@ impl Holder {
         match self {
             Holder::User => "user",
             Holder::Group => "group",
+            Holder::Role => "role",
         }
     }
 
@@ -43,6 +47,7 @@ impl Holder {
                     owner: PolicyOwner::User(user.record.user_id.clone()),
                     name: &user.record.name,
                     policies: &user.policies,
+                    protected: false,
                 }
             }
             Holder::Group => {
@@ -51,6 +56,16 @@ impl Holder {
                     owner: PolicyOwner::Group(group.record.group_id.clone()),
                     name: &group.record.name,
                     policies: &group.policies,
+                    protected: false,
+                }
+            }
+            Holder::Role => {
+                let role = find_role(account, name)?;
+                Held {
+                    owner: PolicyOwner::Role(role.record.role_id.clone()),
+                    name: &role.record.name,
+                    policies: &role.policies,
+                    protected: role.is_service_linked(),
                 }
             }
         })
@@ -61,6 +76,7 @@ impl Holder {
         match self {
             Holder::User => quotas.user_policy_size,
             Holder::Group => quotas.group_policy_size,
+            Holder::Role => quotas.role_policy_size,
         }
     }
 
@@ -72,20 +88,6 @@ impl Holder {
                 self.kind()
             ),
         )
-    }
-}
-
-/// Checks a document by the rules for identity policies; AWS answers the first problem.
-fn check_document(document: &str) -> Result<(), ServiceError> {
-    match validate_text(document, PolicyKind::Identity)
-        .into_iter()
-        .next()
-    {
-        Some(finding) => Err(ServiceError::new(
-            errors::MALFORMED_POLICY_DOCUMENT,
-            finding.aws_message,
-        )),
-        None => Ok(()),
     }
 }
 
@@ -101,12 +103,15 @@ impl Core {
         name: String,
         document: String,
     ) -> Result<(), ServiceError> {
-        check_document(&document)?;
+        check_document(&document, PolicyKind::Identity)?;
         let _writer = self.writer.lock().await;
         let record = {
             let dir = self.read();
             let account = account(&dir, &cx.caller)?;
             let held = holder.find(account, entity)?;
+            if held.protected {
+                return Err(protected_role(held.name));
+            }
             // Whitespace does not count; the policy being replaced does not count twice.
             let replaced = name.to_lowercase();
             let total = held
@@ -168,6 +173,9 @@ impl Core {
         let owner = {
             let dir = self.read();
             let held = holder.find(account(&dir, &cx.caller)?, entity)?;
+            if held.protected {
+                return Err(protected_role(held.name));
+            }
             if !held.policies.contains_key(&name.to_lowercase()) {
                 return Err(holder.no_such_policy(&name));
             }
@@ -306,6 +314,63 @@ impl Core {
             i.max_items,
         )?;
         Ok(iam::ListGroupPoliciesResponse {
+            policy_names,
+            is_truncated: Some(marker.is_some()),
+            marker,
+        })
+    }
+
+    pub(crate) async fn put_role_policy_op(
+        &self,
+        cx: &RequestCx,
+        i: iam::PutRolePolicyRequest,
+    ) -> Result<(), ServiceError> {
+        self.put_inline_policy(
+            cx,
+            Holder::Role,
+            &i.role_name,
+            i.policy_name,
+            i.policy_document,
+        )
+        .await
+    }
+
+    pub(crate) fn get_role_policy_op(
+        &self,
+        cx: &RequestCx,
+        i: iam::GetRolePolicyRequest,
+    ) -> Result<iam::GetRolePolicyResponse, ServiceError> {
+        let (role_name, policy_name, policy_document) =
+            self.get_inline_policy(cx, Holder::Role, &i.role_name, &i.policy_name)?;
+        Ok(iam::GetRolePolicyResponse {
+            role_name,
+            policy_name,
+            policy_document,
+        })
+    }
+
+    pub(crate) async fn delete_role_policy_op(
+        &self,
+        cx: &RequestCx,
+        i: iam::DeleteRolePolicyRequest,
+    ) -> Result<(), ServiceError> {
+        self.delete_inline_policy(cx, Holder::Role, &i.role_name, i.policy_name)
+            .await
+    }
+
+    pub(crate) fn list_role_policies_op(
+        &self,
+        cx: &RequestCx,
+        i: iam::ListRolePoliciesRequest,
+    ) -> Result<iam::ListRolePoliciesResponse, ServiceError> {
+        let (policy_names, marker) = self.list_inline_policies(
+            cx,
+            Holder::Role,
+            &i.role_name,
+            i.marker.as_deref(),
+            i.max_items,
+        )?;
+        Ok(iam::ListRolePoliciesResponse {
             policy_names,
             is_truncated: Some(marker.is_some()),
             marker,

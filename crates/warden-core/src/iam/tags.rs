@@ -2,7 +2,7 @@
 
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, errors};
-use warden_store::{Change, Tag};
+use warden_store::{Change, Object, Tag};
 
 use super::{account, find_user};
 use crate::pagination::paginate;
@@ -63,7 +63,135 @@ pub(crate) fn merge(
     Ok(merged)
 }
 
+/// `existing` without the tags `keys` name (keys compare regardless of case).
+pub(crate) fn remove(existing: &[Tag], keys: &[String]) -> Vec<Tag> {
+    existing
+        .iter()
+        .filter(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)))
+        .cloned()
+        .collect()
+}
+
+/// One page of tags. Tags keep the order they were set in; the marker key is the position.
+pub(crate) fn page(
+    tags: &[Tag],
+    marker: Option<&str>,
+    max_items: Option<i32>,
+) -> Result<(Vec<iam::Tag>, bool, Option<String>), ServiceError> {
+    let page = paginate(
+        tags.iter().enumerate().map(|(i, t)| (format!("{i:05}"), t)),
+        marker,
+        max_items,
+    )?;
+    let truncated = page.is_truncated();
+    let items = page
+        .items
+        .iter()
+        .map(|t| iam::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect();
+    Ok((items, truncated, page.next))
+}
+
+/// The entities other than users that carry tags.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tagged {
+    Role,
+    Policy,
+    InstanceProfile,
+    ServerCertificate,
+}
+
 impl Core {
+    /// The tags of a tagged entity, by name (or ARN for policies).
+    fn tags_of(&self, cx: &RequestCx, kind: Tagged, id: &str) -> Result<Vec<Tag>, ServiceError> {
+        let dir = self.read();
+        let account = account(&dir, &cx.caller)?;
+        Ok(match kind {
+            Tagged::Role => super::find_role(account, id)?.record.tags.clone(),
+            Tagged::Policy => super::find_policy(account, id)?.record.tags.clone(),
+            Tagged::InstanceProfile => super::profiles::find_profile(account, id)?
+                .record
+                .tags
+                .clone(),
+            Tagged::ServerCertificate => super::credentials::find_server_certificate(account, id)?
+                .tags
+                .clone(),
+        })
+    }
+
+    /// Rewrites an entity's tags with `change`.
+    pub(crate) async fn retag(
+        &self,
+        cx: &RequestCx,
+        kind: Tagged,
+        id: &str,
+        change: impl FnOnce(&[Tag]) -> Result<Vec<Tag>, ServiceError>,
+    ) -> Result<(), ServiceError> {
+        let _writer = self.writer.lock().await;
+        let object = {
+            let dir = self.read();
+            let account = account(&dir, &cx.caller)?;
+            match kind {
+                Tagged::Role => {
+                    let mut r = super::find_role(account, id)?.record.clone();
+                    r.tags = change(&r.tags)?;
+                    Object::Role(r)
+                }
+                Tagged::Policy => {
+                    let mut r = super::find_policy(account, id)?.record.clone();
+                    r.tags = change(&r.tags)?;
+                    Object::ManagedPolicy(r)
+                }
+                Tagged::InstanceProfile => {
+                    let mut r = super::profiles::find_profile(account, id)?.record.clone();
+                    r.tags = change(&r.tags)?;
+                    Object::InstanceProfile(r)
+                }
+                Tagged::ServerCertificate => {
+                    let mut r = super::credentials::find_server_certificate(account, id)?.clone();
+                    r.tags = change(&r.tags)?;
+                    Object::ServerCertificate(r)
+                }
+            }
+        };
+        self.commit(vec![Change::PutObject(object)]).await
+    }
+
+    pub(crate) async fn tag(
+        &self,
+        cx: &RequestCx,
+        kind: Tagged,
+        id: &str,
+        tags: &[iam::Tag],
+    ) -> Result<(), ServiceError> {
+        self.retag(cx, kind, id, |old| merge(old, tags, &self.quotas))
+            .await
+    }
+
+    pub(crate) async fn untag(
+        &self,
+        cx: &RequestCx,
+        kind: Tagged,
+        id: &str,
+        keys: &[String],
+    ) -> Result<(), ServiceError> {
+        self.retag(cx, kind, id, |old| Ok(remove(old, keys))).await
+    }
+
+    pub(crate) fn list_tags(
+        &self,
+        cx: &RequestCx,
+        kind: Tagged,
+        id: &str,
+        marker: Option<&str>,
+        max_items: Option<i32>,
+    ) -> Result<(Vec<iam::Tag>, bool, Option<String>), ServiceError> {
+        page(&self.tags_of(cx, kind, id)?, marker, max_items)
+    }
+
     pub(crate) async fn tag_user_op(
         &self,
         cx: &RequestCx,
@@ -90,12 +218,7 @@ impl Core {
             let dir = self.read();
             let user = find_user(account(&dir, &cx.caller)?, &input.user_name)?;
             let mut record = user.record.clone();
-            record.tags.retain(|t| {
-                !input
-                    .tag_keys
-                    .iter()
-                    .any(|k| k.eq_ignore_ascii_case(&t.key))
-            });
+            record.tags = remove(&record.tags, &input.tag_keys);
             record
         };
         self.commit(vec![Change::PutUser(record)]).await
@@ -108,27 +231,12 @@ impl Core {
     ) -> Result<iam::ListUserTagsResponse, ServiceError> {
         let dir = self.read();
         let user = find_user(account(&dir, &cx.caller)?, &input.user_name)?;
-        // Tags keep the order they were set in; the marker key is the position.
-        let page = paginate(
-            user.record
-                .tags
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (format!("{i:05}"), t)),
-            input.marker.as_deref(),
-            input.max_items,
-        )?;
+        let (tags, truncated, marker) =
+            page(&user.record.tags, input.marker.as_deref(), input.max_items)?;
         Ok(iam::ListUserTagsResponse {
-            tags: page
-                .items
-                .iter()
-                .map(|t| iam::Tag {
-                    key: t.key.clone(),
-                    value: t.value.clone(),
-                })
-                .collect(),
-            is_truncated: Some(page.is_truncated()),
-            marker: page.next,
+            tags,
+            is_truncated: Some(truncated),
+            marker,
         })
     }
 }

@@ -17,23 +17,12 @@ fn user_exists(name: &str) -> ServiceError {
     )
 }
 
-/// Permissions boundaries name managed policies, which arrive with a later release.
-pub(super) fn boundary_not_supported() -> ServiceError {
-    ServiceError::new(
-        warden_protocol::common::NOT_IMPLEMENTED,
-        "Permissions boundaries are not implemented by Warden yet.",
-    )
-}
-
 impl Core {
     pub(crate) async fn create_user_op(
         &self,
         cx: &RequestCx,
         input: iam::CreateUserRequest,
     ) -> Result<iam::CreateUserResponse, ServiceError> {
-        if input.permissions_boundary.is_some() {
-            return Err(boundary_not_supported());
-        }
         let _writer = self.writer.lock().await;
         let record = {
             let dir = self.read();
@@ -47,6 +36,7 @@ impl Core {
                     self.quotas.users_per_account,
                 ));
             }
+            super::roles::check_boundary(account, input.permissions_boundary.as_deref())?;
             let tags = tags::merge(&[], input.tags.as_deref().unwrap_or_default(), &self.quotas)?;
             UserRecord {
                 user_id: ids::user_id().map_err(|_| ServiceError::internal())?,
@@ -54,7 +44,7 @@ impl Core {
                 name: input.user_name.clone(),
                 path: input.path.clone().unwrap_or_else(|| "/".to_owned()),
                 created: stamp(cx),
-                permissions_boundary: None,
+                permissions_boundary: input.permissions_boundary.clone(),
                 tags,
             }
         };
@@ -125,10 +115,25 @@ impl Core {
         let _writer = self.writer.lock().await;
         let user_id = {
             let dir = self.read();
-            let user = find_user(account(&dir, &cx.caller)?, &input.user_name)?;
+            let account = account(&dir, &cx.caller)?;
+            let user = find_user(account, &input.user_name)?;
+            let id = &user.record.user_id;
             // AWS's order: credentials first, then policies, then group memberships.
             if !user.keys.is_empty() {
                 return Err(delete_conflict("delete access keys"));
+            }
+            if account
+                .signing_certificates
+                .values()
+                .any(|c| c.user_id == *id)
+            {
+                return Err(delete_conflict("delete signing certificates"));
+            }
+            if account.ssh_keys.values().any(|k| k.user_id == *id) {
+                return Err(delete_conflict("delete SSH public keys"));
+            }
+            if !user.attached.is_empty() {
+                return Err(delete_conflict("detach all policies"));
             }
             if !user.policies.is_empty() {
                 return Err(delete_conflict("delete policies"));

@@ -5,13 +5,17 @@
 //! applying each committed write's changes — the same function both times, so what a node
 //! serves is exactly what the store holds.
 
+mod identity;
+mod objects;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use warden_policy::{CompiledPolicy, PolicySet, Principal};
 use warden_store::{
-    AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, PolicyOwner,
-    UserRecord,
+    AccessKeyRecord, AccountRecord, Change, DeletionTaskRecord, EntityRef, GroupRecord,
+    InstanceProfileRecord, ManagedPolicyRecord, PolicyOwner, RoleRecord, ServerCertificateRecord,
+    SigningCertificateRecord, SshPublicKeyRecord, UserRecord,
 };
 
 /// An inline policy as written and compiled.
@@ -35,8 +39,13 @@ pub struct User {
     pub groups: BTreeSet<String>,
     /// Access key ids, oldest first.
     pub keys: Vec<String>,
-    /// The user's identity policies (its own and its groups'), compiled into one set.
+    /// ARNs of the attached managed policies.
+    pub attached: BTreeSet<String>,
+    /// The user's identity policies (its own and its groups', inline and managed), compiled into
+    /// one set.
     pub identity: Arc<PolicySet>,
+    /// The permissions boundary's policy, when the user has one.
+    pub boundary: Option<Arc<PolicySet>>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +55,113 @@ pub struct Group {
     pub policies: BTreeMap<String, InlinePolicy>,
     /// User ids.
     pub members: BTreeSet<String>,
+    pub attached: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub record: RoleRecord,
+    pub arn: String,
+    pub policies: BTreeMap<String, InlinePolicy>,
+    pub attached: BTreeSet<String>,
+    /// Ids of the instance profiles that hold the role.
+    pub instance_profiles: BTreeSet<String>,
+    pub identity: Arc<PolicySet>,
+    pub boundary: Option<Arc<PolicySet>>,
+}
+
+impl Role {
+    /// Service-linked roles live under `/aws-service-role/` and only AWS's own calls change them.
+    pub fn is_service_linked(&self) -> bool {
+        self.record.path.starts_with("/aws-service-role/")
+    }
+}
+
+/// A customer managed policy, with its default version compiled.
+#[derive(Debug, Clone)]
+pub struct ManagedPolicy {
+    pub record: ManagedPolicyRecord,
+    pub arn: String,
+    pub compiled: Option<CompiledPolicy>,
+    /// Who it is attached to.
+    pub attached_to: BTreeSet<EntityRef>,
+    /// Whose permissions boundary it is.
+    pub boundary_of: BTreeSet<EntityRef>,
+}
+
+impl ManagedPolicy {
+    pub fn default_document(&self) -> Option<&str> {
+        self.record
+            .versions
+            .iter()
+            .find(|v| v.version_id == self.record.default_version)
+            .map(|v| v.document.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InstanceProfile {
+    pub record: InstanceProfileRecord,
+    pub arn: String,
+}
+
+/// Finds by lowercase name through an id index.
+#[derive(Debug, Clone)]
+pub struct Named<T> {
+    /// Lowercase name → item, so listings come out in name order.
+    pub by_name: BTreeMap<String, T>,
+    /// Unique id → lowercase name.
+    ids: HashMap<String, String>,
+}
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named {
+            by_name: BTreeMap::new(),
+            ids: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Named<T> {
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.by_name.get(&name.to_lowercase())
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&T> {
+        self.ids.get(id).and_then(|n| self.by_name.get(n))
+    }
+
+    pub fn by_id_mut(&mut self, id: &str) -> Option<&mut T> {
+        let name = self.ids.get(id)?;
+        self.by_name.get_mut(name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.by_name.values()
+    }
+
+    /// Removes by id, returning the item.
+    fn remove(&mut self, id: &str) -> Option<T> {
+        let name = self.ids.remove(id)?;
+        self.by_name.remove(&name)
+    }
+
+    /// Inserts or renames: `update` turns the previous item (if any) into the new one.
+    fn upsert(&mut self, id: &str, name: &str, update: impl FnOnce(Option<T>) -> T) {
+        let previous = self.remove(id);
+        let lower = name.to_lowercase();
+        self.ids.insert(id.to_owned(), lower.clone());
+        self.by_name.insert(lower, update(previous));
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +175,16 @@ pub struct Account {
     user_names: HashMap<String, String>,
     group_names: HashMap<String, String>,
     pub root_keys: Vec<String>,
+    pub roles: Named<Role>,
+    pub managed: Named<ManagedPolicy>,
+    pub instance_profiles: Named<InstanceProfile>,
+    pub server_certificates: Named<ServerCertificateRecord>,
+    /// Id → key.
+    pub ssh_keys: BTreeMap<String, SshPublicKeyRecord>,
+    /// Id → certificate.
+    pub signing_certificates: BTreeMap<String, SigningCertificateRecord>,
+    pub alias: Option<String>,
+    pub deletion_tasks: BTreeMap<String, DeletionTaskRecord>,
 }
 
 impl Account {
@@ -73,7 +199,25 @@ impl Account {
             user_names: HashMap::new(),
             group_names: HashMap::new(),
             root_keys: Vec::new(),
+            roles: Named::default(),
+            managed: Named::default(),
+            instance_profiles: Named::default(),
+            server_certificates: Named::default(),
+            ssh_keys: BTreeMap::new(),
+            signing_certificates: BTreeMap::new(),
+            alias: None,
+            deletion_tasks: BTreeMap::new(),
         }
+    }
+
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.get(name)
+    }
+
+    /// A customer managed policy of this account by ARN (paths must match exactly).
+    pub fn managed_by_arn(&self, arn: &str) -> Option<&ManagedPolicy> {
+        let name = arn.rsplit('/').next()?;
+        self.managed.get(name).filter(|p| p.arn == arn)
     }
 
     pub fn id(&self) -> &str {
@@ -108,41 +252,31 @@ impl Account {
         self.groups.get_mut(name)
     }
 
+    fn inline_policies_mut(
+        &mut self,
+        owner: &PolicyOwner,
+    ) -> Option<&mut BTreeMap<String, InlinePolicy>> {
+        match owner {
+            PolicyOwner::User(id) => self.user_by_id_mut(id).map(|u| &mut u.policies),
+            PolicyOwner::Group(id) => self.group_by_id_mut(id).map(|g| &mut g.policies),
+            PolicyOwner::Role(id) => self.roles.by_id_mut(id).map(|r| &mut r.policies),
+        }
+    }
+
+    /// The set of attached policy ARNs of an entity.
+    fn attached_mut(&mut self, entity: &EntityRef) -> Option<&mut BTreeSet<String>> {
+        match entity {
+            EntityRef::User(id) => self.user_by_id_mut(id).map(|u| &mut u.attached),
+            EntityRef::Group(id) => self.group_by_id_mut(id).map(|g| &mut g.attached),
+            EntityRef::Role(id) => self.roles.by_id_mut(id).map(|r| &mut r.attached),
+        }
+    }
+
     /// The key list of a user, or of the root (`None`).
     fn key_list_mut(&mut self, owner_user_id: Option<&str>) -> Option<&mut Vec<String>> {
         match owner_user_id {
             Some(user_id) => self.user_by_id_mut(user_id).map(|u| &mut u.keys),
             None => Some(&mut self.root_keys),
-        }
-    }
-
-    /// Recompiles a user's identity policy set from its own and its groups' policies.
-    fn refresh_identity(&mut self, user_id: &str) {
-        let Some(name) = self.user_names.get(user_id) else {
-            return;
-        };
-        let Some(user) = self.users.get(name) else {
-            return;
-        };
-        let mut policies: Vec<CompiledPolicy> = user
-            .policies
-            .values()
-            .filter_map(|p| {
-                let compiled = p.compiled.clone()?;
-                Some(compiled.with_name(format!("user/{}", p.name)))
-            })
-            .collect();
-        for group_id in &user.groups {
-            if let Some(group) = self.group_by_id(group_id) {
-                policies.extend(group.policies.values().filter_map(|p| {
-                    let compiled = p.compiled.clone()?;
-                    Some(compiled.with_name(format!("group/{}/{}", group.record.name, p.name)))
-                }));
-            }
-        }
-        let set = Arc::new(PolicySet::new(policies));
-        if let Some(user) = self.user_by_id_mut(user_id) {
-            user.identity = set;
         }
     }
 }
@@ -182,7 +316,9 @@ impl Directory {
             Change::DeleteUser { user_id } => {
                 for account in self.accounts.values_mut() {
                     if let Some(name) = account.user_names.remove(user_id) {
-                        account.users.remove(&name);
+                        if let Some(user) = account.users.remove(&name) {
+                            account.forget_in_policies(&EntityRef::User(user.record.user_id));
+                        }
                         for group in account.groups.values_mut() {
                             group.members.remove(user_id);
                         }
@@ -194,6 +330,7 @@ impl Directory {
                 for account in self.accounts.values_mut() {
                     if let Some(name) = account.group_names.remove(group_id) {
                         account.groups.remove(&name);
+                        account.forget_in_policies(&EntityRef::Group(group_id.clone()));
                         let members: Vec<String> = account
                             .users
                             .values_mut()
@@ -202,7 +339,7 @@ impl Directory {
                             })
                             .collect();
                         for member in members {
-                            account.refresh_identity(&member);
+                            account.refresh_user(&member);
                         }
                     }
                 }
@@ -230,7 +367,7 @@ impl Directory {
                             user.groups.remove(&m.group_id);
                         }
                     }
-                    account.refresh_identity(&m.user_id);
+                    account.refresh_user(&m.user_id);
                 }
             }
             Change::PutAccessKey(record) => {
@@ -279,32 +416,31 @@ impl Directory {
                     list.retain(|k| k != access_key_id);
                 }
             }
-            Change::PutInlinePolicy(record) => self.put_policy(record),
-            Change::DeleteInlinePolicy { owner, name } => {
-                let key = name.to_lowercase();
-                for account in self.accounts.values_mut() {
-                    match owner {
-                        PolicyOwner::User(id) => {
-                            if let Some(user) = account.user_by_id_mut(id) {
-                                user.policies.remove(&key);
-                                account.refresh_identity(id);
-                            }
-                        }
-                        PolicyOwner::Group(id) => {
-                            let members = match account.group_by_id_mut(id) {
-                                Some(group) => {
-                                    group.policies.remove(&key);
-                                    group.members.clone()
-                                }
-                                None => continue,
-                            };
-                            for member in members {
-                                account.refresh_identity(&member);
-                            }
-                        }
+            Change::PutInlinePolicy(record) => {
+                if let Some(account) = self.accounts.get_mut(&record.account_id) {
+                    let policy = InlinePolicy {
+                        name: record.name.clone(),
+                        document: record.document.clone(),
+                        compiled: CompiledPolicy::parse(&record.document).ok(),
+                    };
+                    let key = record.name.to_lowercase();
+                    if let Some(policies) = account.inline_policies_mut(&record.owner) {
+                        policies.insert(key, policy);
+                        account.refresh(&owner_entity(&record.owner));
                     }
                 }
             }
+            Change::DeleteInlinePolicy { owner, name } => {
+                let key = name.to_lowercase();
+                for account in self.accounts.values_mut() {
+                    if let Some(policies) = account.inline_policies_mut(owner) {
+                        policies.remove(&key);
+                        account.refresh(&owner_entity(owner));
+                    }
+                }
+            }
+            Change::PutObject(object) => self.put_object(object),
+            Change::DeleteObject(key) => self.delete_object(key),
         }
     }
 
@@ -319,6 +455,9 @@ impl Directory {
             .user_names
             .remove(&record.user_id)
             .and_then(|old| account.users.remove(&old));
+        let old_boundary = existing
+            .as_ref()
+            .and_then(|u| u.record.permissions_boundary.clone());
         let user = match existing {
             Some(mut user) => {
                 user.record = record.clone();
@@ -333,13 +472,22 @@ impl Directory {
                 policies: BTreeMap::new(),
                 groups: BTreeSet::new(),
                 keys: Vec::new(),
+                attached: BTreeSet::new(),
                 identity: Arc::new(PolicySet::default()),
+                boundary: None,
             },
         };
         account
             .user_names
             .insert(record.user_id.clone(), lower.clone());
         account.users.insert(lower, user);
+        let entity = EntityRef::User(record.user_id.clone());
+        account.move_boundary(
+            &entity,
+            old_boundary.as_deref(),
+            record.permissions_boundary.as_deref(),
+        );
+        account.refresh_user(&record.user_id);
     }
 
     fn put_group(&mut self, record: &GroupRecord) {
@@ -363,49 +511,23 @@ impl Directory {
                 arn,
                 policies: BTreeMap::new(),
                 members: BTreeSet::new(),
+                attached: BTreeSet::new(),
             },
         };
-        let members = group.members.clone();
         account
             .group_names
             .insert(record.group_id.clone(), lower.clone());
         account.groups.insert(lower, group);
         // Policy names in the compiled sets carry the group's name.
-        for member in members {
-            account.refresh_identity(&member);
-        }
+        account.refresh(&EntityRef::Group(record.group_id.clone()));
     }
+}
 
-    fn put_policy(&mut self, record: &InlinePolicyRecord) {
-        let Some(account) = self.accounts.get_mut(&record.account_id) else {
-            return;
-        };
-        let compiled = CompiledPolicy::parse(&record.document).ok();
-        let policy = InlinePolicy {
-            name: record.name.clone(),
-            document: record.document.clone(),
-            compiled,
-        };
-        let key = record.name.to_lowercase();
-        match &record.owner {
-            PolicyOwner::User(id) => {
-                if let Some(user) = account.user_by_id_mut(id) {
-                    user.policies.insert(key, policy);
-                    account.refresh_identity(id);
-                }
-            }
-            PolicyOwner::Group(id) => {
-                let members = match account.group_by_id_mut(id) {
-                    Some(group) => {
-                        group.policies.insert(key, policy);
-                        group.members.clone()
-                    }
-                    None => return,
-                };
-                for member in members {
-                    account.refresh_identity(&member);
-                }
-            }
-        }
+/// The identity an inline policy belongs to.
+fn owner_entity(owner: &PolicyOwner) -> EntityRef {
+    match owner {
+        PolicyOwner::User(id) => EntityRef::User(id.clone()),
+        PolicyOwner::Group(id) => EntityRef::Group(id.clone()),
+        PolicyOwner::Role(id) => EntityRef::Role(id.clone()),
     }
 }

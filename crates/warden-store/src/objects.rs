@@ -1,0 +1,438 @@
+//! Records kept as JSON bodies in one `objects` table: roles, managed policies, attachments,
+//! instance profiles, other credentials, account aliases and deletion tasks.
+//!
+//! They change together with the service and are only ever read whole, so a column per field
+//! would buy nothing but migrations; what the database must enforce (identity, name uniqueness
+//! regardless of case, the account) has its own columns.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::records::Tag;
+
+/// A principal a trust policy named, bound to the unique id it had when the policy was written:
+/// AWS keeps the id, so a recreated user or role of the same name is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalBinding {
+    pub arn: String,
+    pub unique_id: String,
+}
+
+/// When and where a role was last used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleLastUse {
+    #[serde(with = "time::serde::timestamp")]
+    pub time: OffsetDateTime,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRecord {
+    /// `AROA…`, never reused.
+    pub role_id: String,
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    pub description: Option<String>,
+    /// Seconds, 3600 to 43200.
+    pub max_session_duration: i32,
+    /// The trust policy as the caller wrote it.
+    pub trust_policy: String,
+    pub trust_principals: Vec<PrincipalBinding>,
+    pub permissions_boundary: Option<String>,
+    pub tags: Vec<Tag>,
+    pub last_used: Option<RoleLastUse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersionRecord {
+    /// `v1`, `v2`, …: never reused within a policy.
+    pub version_id: String,
+    pub document: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+}
+
+/// A customer managed policy with all its versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedPolicyRecord {
+    /// `ANPA…`, never reused.
+    pub policy_id: String,
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    #[serde(with = "time::serde::timestamp")]
+    pub updated: OffsetDateTime,
+    pub default_version: String,
+    /// Oldest first.
+    pub versions: Vec<PolicyVersionRecord>,
+    /// The number the next version gets.
+    pub next_version: u32,
+    pub tags: Vec<Tag>,
+}
+
+/// An IAM identity, by its unique id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EntityRef {
+    User(String),
+    Group(String),
+    Role(String),
+}
+
+impl EntityRef {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EntityRef::User(_) => "user",
+            EntityRef::Group(_) => "group",
+            EntityRef::Role(_) => "role",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            EntityRef::User(id) | EntityRef::Group(id) | EntityRef::Role(id) => id,
+        }
+    }
+}
+
+/// A managed policy attached to a user, group or role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub account_id: String,
+    pub entity: EntityRef,
+    pub policy_arn: String,
+}
+
+impl AttachmentRecord {
+    /// The attachment's identity: one policy is attached to one entity at most once.
+    pub fn key(entity: &EntityRef, policy_arn: &str) -> String {
+        format!("{}:{}:{policy_arn}", entity.kind(), entity.id())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceProfileRecord {
+    /// `AIPA…`, never reused.
+    pub instance_profile_id: String,
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    /// Role ids (AWS allows one).
+    pub roles: Vec<String>,
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshPublicKeyRecord {
+    /// `APKA…`.
+    pub ssh_public_key_id: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub body: String,
+    pub fingerprint: String,
+    pub active: bool,
+    #[serde(with = "time::serde::timestamp")]
+    pub uploaded: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningCertificateRecord {
+    pub certificate_id: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub body: String,
+    pub active: bool,
+    #[serde(with = "time::serde::timestamp")]
+    pub uploaded: OffsetDateTime,
+}
+
+/// A server certificate. The private key arrives sealed; it is never returned.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerCertificateRecord {
+    /// `ASCA…`.
+    pub server_certificate_id: String,
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    pub body: String,
+    pub chain: Option<String>,
+    pub sealed_private_key: Vec<u8>,
+    #[serde(with = "time::serde::timestamp")]
+    pub uploaded: OffsetDateTime,
+    #[serde(with = "time::serde::timestamp")]
+    pub expiration: OffsetDateTime,
+    pub tags: Vec<Tag>,
+}
+
+impl std::fmt::Debug for ServerCertificateRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerCertificateRecord")
+            .field("server_certificate_id", &self.server_certificate_id)
+            .field("account_id", &self.account_id)
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .field("sealed_private_key", &"<sealed>")
+            .field("uploaded", &self.uploaded)
+            .field("expiration", &self.expiration)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An account's alias; aliases are unique across all accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountAliasRecord {
+    pub account_id: String,
+    pub alias: String,
+}
+
+/// A finished service-linked role deletion, for GetServiceLinkedRoleDeletionStatus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionTaskRecord {
+    pub deletion_task_id: String,
+    pub account_id: String,
+    pub status: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+}
+
+/// The kinds of [`Object`], in the order they load (what refers to something loads after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKind {
+    Role,
+    ManagedPolicy,
+    Attachment,
+    InstanceProfile,
+    SshPublicKey,
+    SigningCertificate,
+    ServerCertificate,
+    AccountAlias,
+    DeletionTask,
+}
+
+impl ObjectKind {
+    pub const ALL: [ObjectKind; 9] = [
+        ObjectKind::Role,
+        ObjectKind::ManagedPolicy,
+        ObjectKind::Attachment,
+        ObjectKind::InstanceProfile,
+        ObjectKind::SshPublicKey,
+        ObjectKind::SigningCertificate,
+        ObjectKind::ServerCertificate,
+        ObjectKind::AccountAlias,
+        ObjectKind::DeletionTask,
+    ];
+
+    /// The name stored in the `kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Role => "role",
+            ObjectKind::ManagedPolicy => "managed_policy",
+            ObjectKind::Attachment => "attachment",
+            ObjectKind::InstanceProfile => "instance_profile",
+            ObjectKind::SshPublicKey => "ssh_public_key",
+            ObjectKind::SigningCertificate => "signing_certificate",
+            ObjectKind::ServerCertificate => "server_certificate",
+            ObjectKind::AccountAlias => "account_alias",
+            ObjectKind::DeletionTask => "deletion_task",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// Names an object: its kind and id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectKey {
+    pub kind: ObjectKind,
+    pub id: String,
+}
+
+/// One record of the `objects` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Object {
+    Role(RoleRecord),
+    ManagedPolicy(ManagedPolicyRecord),
+    Attachment(AttachmentRecord),
+    InstanceProfile(InstanceProfileRecord),
+    SshPublicKey(SshPublicKeyRecord),
+    SigningCertificate(SigningCertificateRecord),
+    ServerCertificate(ServerCertificateRecord),
+    AccountAlias(AccountAliasRecord),
+    DeletionTask(DeletionTaskRecord),
+}
+
+/// Where a name must be unique: within an account, or (aliases) everywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueName {
+    pub scope: String,
+    pub name_lower: String,
+}
+
+impl Object {
+    pub fn kind(&self) -> ObjectKind {
+        match self {
+            Object::Role(_) => ObjectKind::Role,
+            Object::ManagedPolicy(_) => ObjectKind::ManagedPolicy,
+            Object::Attachment(_) => ObjectKind::Attachment,
+            Object::InstanceProfile(_) => ObjectKind::InstanceProfile,
+            Object::SshPublicKey(_) => ObjectKind::SshPublicKey,
+            Object::SigningCertificate(_) => ObjectKind::SigningCertificate,
+            Object::ServerCertificate(_) => ObjectKind::ServerCertificate,
+            Object::AccountAlias(_) => ObjectKind::AccountAlias,
+            Object::DeletionTask(_) => ObjectKind::DeletionTask,
+        }
+    }
+
+    pub fn key(&self) -> ObjectKey {
+        let id = match self {
+            Object::Role(r) => r.role_id.clone(),
+            Object::ManagedPolicy(p) => p.policy_id.clone(),
+            Object::Attachment(a) => AttachmentRecord::key(&a.entity, &a.policy_arn),
+            Object::InstanceProfile(p) => p.instance_profile_id.clone(),
+            Object::SshPublicKey(k) => k.ssh_public_key_id.clone(),
+            Object::SigningCertificate(c) => c.certificate_id.clone(),
+            Object::ServerCertificate(c) => c.server_certificate_id.clone(),
+            // One alias per account.
+            Object::AccountAlias(a) => a.account_id.clone(),
+            Object::DeletionTask(t) => t.deletion_task_id.clone(),
+        };
+        ObjectKey {
+            kind: self.kind(),
+            id,
+        }
+    }
+
+    pub fn account_id(&self) -> &str {
+        match self {
+            Object::Role(r) => &r.account_id,
+            Object::ManagedPolicy(p) => &p.account_id,
+            Object::Attachment(a) => &a.account_id,
+            Object::InstanceProfile(p) => &p.account_id,
+            Object::SshPublicKey(k) => &k.account_id,
+            Object::SigningCertificate(c) => &c.account_id,
+            Object::ServerCertificate(c) => &c.account_id,
+            Object::AccountAlias(a) => &a.account_id,
+            Object::DeletionTask(t) => &t.account_id,
+        }
+    }
+
+    /// The name the database keeps unique, regardless of case.
+    pub fn unique_name(&self) -> Option<UniqueName> {
+        let in_account = |name: &str| {
+            Some(UniqueName {
+                scope: self.account_id().to_owned(),
+                name_lower: name.to_lowercase(),
+            })
+        };
+        match self {
+            Object::Role(r) => in_account(&r.name),
+            Object::ManagedPolicy(p) => in_account(&p.name),
+            Object::InstanceProfile(p) => in_account(&p.name),
+            Object::ServerCertificate(c) => in_account(&c.name),
+            Object::AccountAlias(a) => Some(UniqueName {
+                scope: String::new(),
+                name_lower: a.alias.to_lowercase(),
+            }),
+            Object::Attachment(_)
+            | Object::SshPublicKey(_)
+            | Object::SigningCertificate(_)
+            | Object::DeletionTask(_) => None,
+        }
+    }
+
+    /// The record as stored in the `body` column.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        match self {
+            Object::Role(r) => serde_json::to_string(r),
+            Object::ManagedPolicy(p) => serde_json::to_string(p),
+            Object::Attachment(a) => serde_json::to_string(a),
+            Object::InstanceProfile(p) => serde_json::to_string(p),
+            Object::SshPublicKey(k) => serde_json::to_string(k),
+            Object::SigningCertificate(c) => serde_json::to_string(c),
+            Object::ServerCertificate(c) => serde_json::to_string(c),
+            Object::AccountAlias(a) => serde_json::to_string(a),
+            Object::DeletionTask(t) => serde_json::to_string(t),
+        }
+    }
+
+    pub fn from_json(kind: ObjectKind, body: &str) -> Result<Object, serde_json::Error> {
+        Ok(match kind {
+            ObjectKind::Role => Object::Role(serde_json::from_str(body)?),
+            ObjectKind::ManagedPolicy => Object::ManagedPolicy(serde_json::from_str(body)?),
+            ObjectKind::Attachment => Object::Attachment(serde_json::from_str(body)?),
+            ObjectKind::InstanceProfile => Object::InstanceProfile(serde_json::from_str(body)?),
+            ObjectKind::SshPublicKey => Object::SshPublicKey(serde_json::from_str(body)?),
+            ObjectKind::SigningCertificate => {
+                Object::SigningCertificate(serde_json::from_str(body)?)
+            }
+            ObjectKind::ServerCertificate => Object::ServerCertificate(serde_json::from_str(body)?),
+            ObjectKind::AccountAlias => Object::AccountAlias(serde_json::from_str(body)?),
+            ObjectKind::DeletionTask => Object::DeletionTask(serde_json::from_str(body)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_its_name() {
+        for kind in ObjectKind::ALL {
+            assert_eq!(ObjectKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ObjectKind::parse("nothing"), None);
+    }
+
+    #[test]
+    fn a_role_round_trips_through_json() {
+        let role = Object::Role(RoleRecord {
+            role_id: "AROAEXAMPLE".into(),
+            account_id: "123456789012".into(),
+            name: "Ops".into(),
+            path: "/".into(),
+            created: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+            description: Some("d".into()),
+            max_session_duration: 3600,
+            trust_policy: "{}".into(),
+            trust_principals: vec![PrincipalBinding {
+                arn: "arn:aws:iam::123456789012:user/a".into(),
+                unique_id: "AIDAX".into(),
+            }],
+            permissions_boundary: None,
+            tags: vec![Tag {
+                key: "k".into(),
+                value: "v".into(),
+            }],
+            last_used: None,
+        });
+        let json = role.to_json().unwrap();
+        assert_eq!(Object::from_json(ObjectKind::Role, &json).unwrap(), role);
+        assert_eq!(
+            role.unique_name(),
+            Some(UniqueName {
+                scope: "123456789012".into(),
+                name_lower: "ops".into()
+            })
+        );
+    }
+
+    #[test]
+    fn aliases_are_unique_across_accounts() {
+        let alias = Object::AccountAlias(AccountAliasRecord {
+            account_id: "123456789012".into(),
+            alias: "My-Corp".into(),
+        });
+        assert_eq!(alias.unique_name().unwrap().scope, "");
+        assert_eq!(alias.unique_name().unwrap().name_lower, "my-corp");
+    }
+}
