@@ -86,8 +86,10 @@ def test_unknown_action_is_invalid_action(server):
 
 @pytest.mark.warden_only
 def test_unimplemented_operation_is_not_implemented(iam):
-    # CreateRole is a real IAM action that this release does not implement.
-    expect_error(lambda: iam.create_role(RoleName=unique("role"), AssumeRolePolicyDocument="{}"),
+    # CreateLoginProfile is a real IAM action that this release does not implement yet.
+    user = unique("nolp")
+    iam.create_user(UserName=user)
+    expect_error(lambda: iam.create_login_profile(UserName=user, Password="Correct-Horse-9"),
                  "NotImplemented", status=501)
 
 

@@ -42,7 +42,7 @@ pub fn instance_profile_id() -> Result<String, CoreError> {
 }
 
 pub fn ssh_public_key_id() -> Result<String, CoreError> {
-    Ok(format!("APKA{}", random_from(BASE32, 17)?))
+    Ok(format!("APKA{}", random_from(BASE32, 16)?))
 }
 
 pub fn server_certificate_id() -> Result<String, CoreError> {
@@ -158,13 +158,14 @@ mod tests {
             (role_id().unwrap(), "AROA"),
             (policy_id().unwrap(), "ANPA"),
             (instance_profile_id().unwrap(), "AIPA"),
-            (ssh_public_key_id().unwrap(), "APKA"),
             (server_certificate_id().unwrap(), "ASCA"),
         ] {
             assert_eq!(id.len(), 21, "{id}");
             assert!(id.starts_with(prefix), "{id}");
         }
         assert_eq!(signing_certificate_id().unwrap().len(), 24);
+        // SSH public key ids are one character shorter, like access key ids.
+        assert_eq!(ssh_public_key_id().unwrap().len(), 20);
         let u = uuid().unwrap();
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");

@@ -164,6 +164,14 @@ impl Core {
         let record = {
             let dir = self.read();
             let account = account(&dir, &cx.caller)?;
+            // The model's pattern allows it, but the IAM User Guide says an alias "cannot be a
+            // 12-digit number" (it would read as an account id in sign-in URLs).
+            if i.account_alias.len() == 12 && i.account_alias.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ServiceError::new(
+                    errors::INVALID_INPUT,
+                    "The account alias cannot be a 12-digit number.",
+                ));
+            }
             if account.alias.as_deref() == Some(i.account_alias.as_str()) {
                 return Ok(());
             }

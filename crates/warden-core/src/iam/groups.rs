@@ -122,6 +122,9 @@ impl Core {
             if !group.policies.is_empty() {
                 return Err(delete_conflict("delete policies"));
             }
+            if !group.attached.is_empty() {
+                return Err(delete_conflict("detach all policies"));
+            }
             group.record.group_id.clone()
         };
         self.commit(vec![Change::DeleteGroup { group_id }]).await

@@ -78,12 +78,13 @@ fn put(record: ManagedPolicyRecord) -> Vec<Change> {
     vec![Change::PutObject(Object::ManagedPolicy(record))]
 }
 
-/// Whether a `ListPolicies`/`ListEntitiesForPolicy` usage filter keeps a policy.
-fn usage_matches(policy: &ManagedPolicy, filter: Option<&str>) -> bool {
-    match filter {
-        Some("PermissionsPolicy") => !policy.attached_to.is_empty(),
+/// `ListPolicies`' `OnlyAttached`: whether the policy is in use the way the usage filter names
+/// (as a permissions policy when there is none). Without `OnlyAttached` every managed policy can
+/// serve either way, so the usage filter alone keeps them all.
+fn attached_as(policy: &ManagedPolicy, usage: Option<&str>) -> bool {
+    match usage {
         Some("PermissionsBoundary") => !policy.boundary_of.is_empty(),
-        _ => true,
+        _ => !policy.attached_to.is_empty(),
     }
 }
 
@@ -177,8 +178,8 @@ impl Core {
             if policy.record.versions.len() > 1 {
                 return Err(ServiceError::new(
                     errors::DELETE_CONFLICT,
-                    "Cannot delete a policy with non-default versions; delete the other versions \
-                     first.",
+                    "This policy has more than one version. Before you delete a policy, you must \
+                     delete the policy's versions. The default version is deleted with the policy.",
                 ));
             }
             policy.record.policy_id.clone()
@@ -209,8 +210,7 @@ impl Core {
                 .iter()
                 .filter(|_| local)
                 .filter(|(_, p)| p.record.path.starts_with(prefix))
-                .filter(|(_, p)| !only_attached || !p.attached_to.is_empty())
-                .filter(|(_, p)| usage_matches(p, usage))
+                .filter(|(_, p)| !only_attached || attached_as(p, usage))
                 .map(|(k, p)| (k.clone(), p)),
             i.marker.as_deref(),
             i.max_items,

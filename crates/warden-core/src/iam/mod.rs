@@ -95,7 +95,8 @@ pub(crate) fn protected_role(name: &str) -> ServiceError {
 
 pub(crate) fn boundary_output(arn: Option<&str>) -> Option<iam::AttachedPermissionsBoundary> {
     arn.map(|arn| iam::AttachedPermissionsBoundary {
-        permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+        // What AWS answers, although the model once listed `PermissionsBoundaryPolicy`.
+        permissions_boundary_type: Some("Policy".to_owned()),
         permissions_boundary_arn: Some(arn.to_owned()),
     })
 }

@@ -196,6 +196,16 @@ impl Core {
             let dir = self.read();
             let account = account(&dir, &cx.caller)?;
             if account.role(&record.name).is_some() {
+                if record.path.starts_with("/aws-service-role/") {
+                    return Err(ServiceError::new(
+                        errors::INVALID_INPUT,
+                        format!(
+                            "Service role name {} has been taken in this account, please try a \
+                             different suffix.",
+                            record.name
+                        ),
+                    ));
+                }
                 return Err(role_exists(&record.name));
             }
             if account.roles.len() >= self.quotas.roles_per_account {
