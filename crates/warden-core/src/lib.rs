@@ -11,7 +11,7 @@ mod authz;
 pub mod directory;
 mod iam;
 pub mod ids;
-mod material;
+pub mod material;
 mod pagination;
 mod seal;
 mod sts;
