@@ -381,6 +381,15 @@ pub fn allow_policy(action: &str, resource: &str) -> String {
     )
 }
 
+/// A policy document as it was sent: IAM returns documents URL-encoded (RFC 3986), and the SDK
+/// hands them over as they came.
+pub fn url_decoded(document: &str) -> String {
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .unwrap_or_else(|e| panic!("document is not URL-encoded UTF-8 ({e}): {document}"))
+        .into_owned()
+}
+
 /// Creates a user with an access key; returns the key id and secret.
 pub async fn user_with_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, String) {
     iam.create_user()
