@@ -408,6 +408,39 @@ pub async fn user_with_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, St
     (key.access_key_id, key.secret_access_key)
 }
 
+/// `GetRole`'s role, failing the test on any error.
+pub async fn get_role(iam: &aws_sdk_iam::Client, name: &str) -> aws_sdk_iam::types::Role {
+    iam.get_role()
+        .role_name(name)
+        .send()
+        .await
+        .or_fail("GetRole")
+        .role
+        .expect("GetRole returned no Role")
+}
+
+/// `GetPolicy`'s policy, failing the test on any error.
+pub async fn get_policy(iam: &aws_sdk_iam::Client, arn: &str) -> aws_sdk_iam::types::Policy {
+    iam.get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .or_fail("GetPolicy")
+        .policy
+        .expect("GetPolicy returned no Policy")
+}
+
+/// `GetUser`'s user, failing the test on any error.
+pub async fn get_user(iam: &aws_sdk_iam::Client, name: &str) -> aws_sdk_iam::types::User {
+    iam.get_user()
+        .user_name(name)
+        .send()
+        .await
+        .or_fail("GetUser")
+        .user
+        .expect("GetUser returned no User")
+}
+
 #[cfg(test)]
 mod tests {
     use super::listening_endpoint;

@@ -111,11 +111,17 @@ async fn group_policy_grants_to_members() {
 async fn unimplemented_operation_is_not_implemented() {
     let warden = Warden::start().await;
     let iam = warden.root_iam().await;
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    // Login profiles arrive with a later release.
+    let user = unique("nolp");
+    iam.create_user()
+        .user_name(&user)
+        .send()
+        .await
+        .or_fail("CreateUser");
     let failure = service_failure(
-        iam.create_role()
-            .role_name(unique("role"))
-            .assume_role_policy_document(trust)
+        iam.create_login_profile()
+            .user_name(&user)
+            .password("Correct-Horse-9")
             .send()
             .await,
     );

@@ -7,7 +7,7 @@ use aws_sdk_iam::operation::RequestId;
 use aws_sdk_iam::operation::create_user::CreateUserError;
 use aws_sdk_iam::operation::get_user::GetUserError;
 use aws_sdk_iam::types::Tag;
-use warden_sdk_tests::{ACCOUNT_ID, OrFail, Warden, service_failure, unique};
+use warden_sdk_tests::{ACCOUNT_ID, OrFail, Warden, get_user, service_failure, unique};
 
 fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build().unwrap()
@@ -140,14 +140,7 @@ async fn create_get_update_delete_user() {
         .send()
         .await
         .or_fail("UpdateUser");
-    let moved = iam
-        .get_user()
-        .user_name(&renamed)
-        .send()
-        .await
-        .or_fail("GetUser")
-        .user
-        .unwrap();
+    let moved = get_user(&iam, &renamed).await;
     assert_eq!(moved.user_name, renamed);
     assert_eq!(moved.path, "/moved/");
     assert_eq!(
