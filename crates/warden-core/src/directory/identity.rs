@@ -122,17 +122,10 @@ impl Account {
         if old == new {
             return;
         }
-        if let Some(old) = old
-            && let Some(name) = old.rsplit('/').next()
-            && let Some(policy) = self.managed.by_name.get_mut(&name.to_lowercase())
-        {
+        if let Some(policy) = old.and_then(|arn| self.managed_by_arn_mut(arn)) {
             policy.boundary_of.remove(entity);
         }
-        if let Some(new) = new
-            && let Some(name) = new.rsplit('/').next()
-            && let Some(policy) = self.managed.by_name.get_mut(&name.to_lowercase())
-            && policy.arn == new
-        {
+        if let Some(policy) = new.and_then(|arn| self.managed_by_arn_mut(arn)) {
             policy.boundary_of.insert(entity.clone());
         }
     }

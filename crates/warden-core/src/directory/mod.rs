@@ -170,10 +170,8 @@ pub struct Account {
     pub root_arn: String,
     pub root_principal: Principal,
     /// Lowercase name → user, so listings come out in name order.
-    pub users: BTreeMap<String, User>,
-    pub groups: BTreeMap<String, Group>,
-    user_names: HashMap<String, String>,
-    group_names: HashMap<String, String>,
+    pub users: Named<User>,
+    pub groups: Named<Group>,
     pub root_keys: Vec<String>,
     pub roles: Named<Role>,
     pub managed: Named<ManagedPolicy>,
@@ -194,10 +192,8 @@ impl Account {
             root_principal: Principal::parse(&root_arn).unwrap_or_else(|_| Principal::anonymous()),
             root_arn,
             record,
-            users: BTreeMap::new(),
-            groups: BTreeMap::new(),
-            user_names: HashMap::new(),
-            group_names: HashMap::new(),
+            users: Named::default(),
+            groups: Named::default(),
             root_keys: Vec::new(),
             roles: Named::default(),
             managed: Named::default(),
@@ -220,36 +216,40 @@ impl Account {
         self.managed.get(name).filter(|p| p.arn == arn)
     }
 
+    fn managed_by_arn_mut(&mut self, arn: &str) -> Option<&mut ManagedPolicy> {
+        let name = arn.rsplit('/').next()?;
+        self.managed
+            .by_name
+            .get_mut(&name.to_lowercase())
+            .filter(|p| p.arn == arn)
+    }
+
     pub fn id(&self) -> &str {
         &self.record.account_id
     }
 
     pub fn user(&self, name: &str) -> Option<&User> {
-        self.users.get(&name.to_lowercase())
+        self.users.get(name)
     }
 
     pub fn group(&self, name: &str) -> Option<&Group> {
-        self.groups.get(&name.to_lowercase())
+        self.groups.get(name)
     }
 
     pub fn user_by_id(&self, user_id: &str) -> Option<&User> {
-        self.user_names.get(user_id).and_then(|n| self.users.get(n))
+        self.users.by_id(user_id)
     }
 
     pub fn group_by_id(&self, group_id: &str) -> Option<&Group> {
-        self.group_names
-            .get(group_id)
-            .and_then(|n| self.groups.get(n))
+        self.groups.by_id(group_id)
     }
 
     fn user_by_id_mut(&mut self, user_id: &str) -> Option<&mut User> {
-        let name = self.user_names.get(user_id)?;
-        self.users.get_mut(name)
+        self.users.by_id_mut(user_id)
     }
 
     fn group_by_id_mut(&mut self, group_id: &str) -> Option<&mut Group> {
-        let name = self.group_names.get(group_id)?;
-        self.groups.get_mut(name)
+        self.groups.by_id_mut(group_id)
     }
 
     fn inline_policies_mut(
@@ -315,11 +315,9 @@ impl Directory {
             Change::PutUser(record) => self.put_user(record),
             Change::DeleteUser { user_id } => {
                 for account in self.accounts.values_mut() {
-                    if let Some(name) = account.user_names.remove(user_id) {
-                        if let Some(user) = account.users.remove(&name) {
-                            account.forget_in_policies(&EntityRef::User(user.record.user_id));
-                        }
-                        for group in account.groups.values_mut() {
+                    if account.users.remove(user_id).is_some() {
+                        account.forget_in_policies(&EntityRef::User(user_id.clone()));
+                        for group in account.groups.by_name.values_mut() {
                             group.members.remove(user_id);
                         }
                     }
@@ -328,11 +326,11 @@ impl Directory {
             Change::PutGroup(record) => self.put_group(record),
             Change::DeleteGroup { group_id } => {
                 for account in self.accounts.values_mut() {
-                    if let Some(name) = account.group_names.remove(group_id) {
-                        account.groups.remove(&name);
+                    if account.groups.remove(group_id).is_some() {
                         account.forget_in_policies(&EntityRef::Group(group_id.clone()));
                         let members: Vec<String> = account
                             .users
+                            .by_name
                             .values_mut()
                             .filter_map(|u| {
                                 u.groups.remove(group_id).then(|| u.record.user_id.clone())
@@ -348,8 +346,8 @@ impl Directory {
                 let add = matches!(change, Change::AddMember(_));
                 for account in self.accounts.values_mut() {
                     let (Some(_), Some(_)) = (
-                        account.user_names.get(&m.user_id),
-                        account.group_names.get(&m.group_id),
+                        account.user_by_id(&m.user_id),
+                        account.group_by_id(&m.group_id),
                     ) else {
                         continue;
                     };
@@ -450,37 +448,29 @@ impl Directory {
         };
         let arn = entity_arn(&record.account_id, "user", &record.path, &record.name);
         let principal = Principal::parse(&arn).unwrap_or_else(|_| Principal::anonymous());
-        let lower = record.name.to_lowercase();
-        let existing = account
-            .user_names
-            .remove(&record.user_id)
-            .and_then(|old| account.users.remove(&old));
-        let old_boundary = existing
-            .as_ref()
-            .and_then(|u| u.record.permissions_boundary.clone());
-        let user = match existing {
-            Some(mut user) => {
-                user.record = record.clone();
-                user.arn = arn;
-                user.principal = principal;
-                user
-            }
-            None => User {
-                record: record.clone(),
-                arn,
-                principal,
-                policies: BTreeMap::new(),
-                groups: BTreeSet::new(),
-                keys: Vec::new(),
-                attached: BTreeSet::new(),
-                identity: Arc::new(PolicySet::default()),
-                boundary: None,
-            },
-        };
+        let mut old_boundary = None;
         account
-            .user_names
-            .insert(record.user_id.clone(), lower.clone());
-        account.users.insert(lower, user);
+            .users
+            .upsert(&record.user_id, &record.name, |previous| match previous {
+                Some(mut user) => {
+                    old_boundary = user.record.permissions_boundary.take();
+                    user.record = record.clone();
+                    user.arn = arn;
+                    user.principal = principal;
+                    user
+                }
+                None => User {
+                    record: record.clone(),
+                    arn,
+                    principal,
+                    policies: BTreeMap::new(),
+                    groups: BTreeSet::new(),
+                    keys: Vec::new(),
+                    attached: BTreeSet::new(),
+                    identity: Arc::new(PolicySet::default()),
+                    boundary: None,
+                },
+            });
         let entity = EntityRef::User(record.user_id.clone());
         account.move_boundary(
             &entity,
@@ -495,29 +485,22 @@ impl Directory {
             return;
         };
         let arn = entity_arn(&record.account_id, "group", &record.path, &record.name);
-        let lower = record.name.to_lowercase();
-        let existing = account
-            .group_names
-            .remove(&record.group_id)
-            .and_then(|old| account.groups.remove(&old));
-        let group = match existing {
-            Some(mut group) => {
-                group.record = record.clone();
-                group.arn = arn;
-                group
-            }
-            None => Group {
-                record: record.clone(),
-                arn,
-                policies: BTreeMap::new(),
-                members: BTreeSet::new(),
-                attached: BTreeSet::new(),
-            },
-        };
         account
-            .group_names
-            .insert(record.group_id.clone(), lower.clone());
-        account.groups.insert(lower, group);
+            .groups
+            .upsert(&record.group_id, &record.name, |previous| match previous {
+                Some(mut group) => {
+                    group.record = record.clone();
+                    group.arn = arn;
+                    group
+                }
+                None => Group {
+                    record: record.clone(),
+                    arn,
+                    policies: BTreeMap::new(),
+                    members: BTreeSet::new(),
+                    attached: BTreeSet::new(),
+                },
+            });
         // Policy names in the compiled sets carry the group's name.
         account.refresh(&EntityRef::Group(record.group_id.clone()));
     }

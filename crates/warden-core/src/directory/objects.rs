@@ -175,10 +175,7 @@ impl Account {
             return;
         };
         attached.insert(record.policy_arn.clone());
-        if let Some(name) = record.policy_arn.rsplit('/').next()
-            && let Some(policy) = self.managed.by_name.get_mut(&name.to_lowercase())
-            && policy.arn == record.policy_arn
-        {
+        if let Some(policy) = self.managed_by_arn_mut(&record.policy_arn) {
             policy.attached_to.insert(record.entity.clone());
         }
         self.refresh(&record.entity);
@@ -200,9 +197,7 @@ impl Account {
             return;
         };
         attached.remove(arn);
-        if let Some(name) = arn.rsplit('/').next()
-            && let Some(policy) = self.managed.by_name.get_mut(&name.to_lowercase())
-        {
+        if let Some(policy) = self.managed_by_arn_mut(arn) {
             policy.attached_to.remove(&entity);
         }
         self.refresh(&entity);

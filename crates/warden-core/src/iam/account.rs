@@ -50,7 +50,7 @@ fn details(dir: &Directory, account: &Account, filter: &[String]) -> Vec<(String
     let wanted = |kind: &str| filter.is_empty() || filter.iter().any(|f| f == kind);
     let mut out = Vec::new();
     if wanted("User") {
-        for (key, u) in &account.users {
+        for (key, u) in &account.users.by_name {
             let r = &u.record;
             let mut groups: Vec<String> = u
                 .groups
@@ -77,7 +77,7 @@ fn details(dir: &Directory, account: &Account, filter: &[String]) -> Vec<(String
         }
     }
     if wanted("Group") {
-        for (key, g) in &account.groups {
+        for (key, g) in &account.groups.by_name {
             let r = &g.record;
             out.push((
                 format!("1{key}"),

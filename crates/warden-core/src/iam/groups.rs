@@ -141,6 +141,7 @@ impl Core {
         let page = paginate(
             account
                 .groups
+                .by_name
                 .iter()
                 .filter(|(_, g)| g.record.path.starts_with(prefix))
                 .map(|(k, g)| (k.clone(), g)),

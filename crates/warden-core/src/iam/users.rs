@@ -157,6 +157,7 @@ impl Core {
         let page = paginate(
             account
                 .users
+                .by_name
                 .iter()
                 .filter(|(_, u)| u.record.path.starts_with(prefix))
                 .map(|(k, u)| (k.clone(), u)),
