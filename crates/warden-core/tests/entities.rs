@@ -82,6 +82,27 @@ fn trust(principal: &str) -> String {
     )
 }
 
+/// A role EC2 may assume and an instance profile, both called `name`.
+async fn ec2_role_and_profile(core: &Core, name: &str) {
+    root(
+        core,
+        Request::CreateRole(iam::CreateRoleRequest {
+            role_name: name.into(),
+            assume_role_policy_document: trust(r#"{"Service":"ec2.amazonaws.com"}"#),
+            ..Default::default()
+        }),
+    )
+    .await;
+    root(
+        core,
+        Request::CreateInstanceProfile(iam::CreateInstanceProfileRequest {
+            instance_profile_name: name.into(),
+            ..Default::default()
+        }),
+    )
+    .await;
+}
+
 async fn user(core: &Core, name: &str) -> iam::User {
     match root(
         core,
@@ -326,23 +347,7 @@ async fn a_trust_policy_keeps_the_unique_id_of_a_deleted_principal() {
 async fn adding_a_role_to_an_instance_profile_needs_pass_role() {
     let core = core().await;
     let alice = user(&core, "alice").await;
-    root(
-        &core,
-        Request::CreateRole(iam::CreateRoleRequest {
-            role_name: "web".into(),
-            assume_role_policy_document: trust(r#"{"Service":"ec2.amazonaws.com"}"#),
-            ..Default::default()
-        }),
-    )
-    .await;
-    root(
-        &core,
-        Request::CreateInstanceProfile(iam::CreateInstanceProfileRequest {
-            instance_profile_name: "web".into(),
-            ..Default::default()
-        }),
-    )
-    .await;
+    ec2_role_and_profile(&core, "web").await;
     root(
         &core,
         Request::PutUserPolicy(iam::PutUserPolicyRequest {
@@ -397,29 +402,13 @@ async fn roles_policies_attachments_and_profiles_survive_a_reopen() {
             }),
         )
         .await;
-        root(
-            &core,
-            Request::CreateRole(iam::CreateRoleRequest {
-                role_name: "web".into(),
-                assume_role_policy_document: trust(r#"{"Service":"ec2.amazonaws.com"}"#),
-                ..Default::default()
-            }),
-        )
-        .await;
+        ec2_role_and_profile(&core, "web").await;
         root(
             &core,
             Request::PutRolePolicy(iam::PutRolePolicyRequest {
                 role_name: "web".into(),
                 policy_name: "inline".into(),
                 policy_document: allow("s3:GetObject"),
-            }),
-        )
-        .await;
-        root(
-            &core,
-            Request::CreateInstanceProfile(iam::CreateInstanceProfileRequest {
-                instance_profile_name: "web".into(),
-                ..Default::default()
             }),
         )
         .await;
