@@ -19,7 +19,6 @@ fn material_error(e: MaterialError) -> ServiceError {
     let shape = match e.code {
         "MalformedCertificate" => errors::MALFORMED_CERTIFICATE,
         "KeyPairMismatch" => errors::KEY_PAIR_MISMATCH,
-        "InvalidCertificate" => errors::INVALID_CERTIFICATE,
         "InvalidPublicKey" => errors::INVALID_PUBLIC_KEY,
         "UnrecognizedPublicKeyEncoding" => errors::UNRECOGNIZED_PUBLIC_KEY_ENCODING,
         _ => errors::INVALID_INPUT,
