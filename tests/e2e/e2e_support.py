@@ -121,10 +121,11 @@ def warden_bin() -> Path:
 
 
 def start_warden(data_dir: Path, log_dir: Path, timeout: float = 60.0, extra_env: dict[str, str] | None = None,
-                 root_keys: bool = True, master_key: bool = True) -> Server:
+                 root_keys: bool = True, master_key: bool = True, serve_args: list[str] | None = None) -> Server:
     """Starts `warden serve --listen 127.0.0.1:0 --data DATA_DIR --account-id 123456789012`, with the
     fixed root keys and master key in its environment unless told otherwise, and waits until it
-    prints its address and /_warden/health answers 200."""
+    prints its address and /_warden/health answers 200. `serve_args` replaces `--data … --account-id …`
+    (dev mode, for one)."""
     binary = warden_bin()
     if not binary.exists():
         pytest.fail(f"Warden binary not found at {binary}: build it (cargo build -p warden) or set WARDEN_BIN")
@@ -137,16 +138,9 @@ def start_warden(data_dir: Path, log_dir: Path, timeout: float = 60.0, extra_env
     if master_key:
         env["WARDEN_MASTER_KEY"] = MASTER_KEY
     env.update(extra_env or {})
-    cmd = [
-        str(binary),
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--data",
-        str(data_dir),
-        "--account-id",
-        ACCOUNT_ID,
-    ]
+    if serve_args is None:
+        serve_args = ["--data", str(data_dir), "--account-id", ACCOUNT_ID]
+    cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", *serve_args]
     stderr = open(log_dir / "stderr.log", "ab")
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=str(log_dir))
     stderr.close()

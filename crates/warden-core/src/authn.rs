@@ -8,6 +8,7 @@ use warden_protocol::ServiceError;
 use warden_sigv4::{HttpRequest, SigningKey};
 use warden_store::KeyUse;
 
+use crate::directory::Account;
 use crate::{Caller, Core};
 
 /// The outcome of authenticating a request.
@@ -140,6 +141,15 @@ impl Core {
             Err(e) => return Err(sigv4_error(&e)),
         };
         let key_id = auth.access_key_id();
+        if self.accept_unknown_keys_as_root && !self.read().keys.contains_key(key_id) {
+            // Dev mode: test suites sign with made-up keys, session tokens and frozen clocks.
+            let caller = self.unknown_key_caller().ok_or_else(invalid_token)?;
+            return Ok(Authenticated {
+                caller,
+                service: auth.service().to_owned(),
+                region: auth.region().to_owned(),
+            });
+        }
         // Permanent keys never carry a session token.
         if auth.security_token().is_some() {
             return Err(invalid_token());
@@ -159,14 +169,7 @@ impl Core {
                 return Err(invalid_token());
             };
             let caller = match &key.record.owner_user_id {
-                None => Caller {
-                    account_id: account.id().to_owned(),
-                    user_id: None,
-                    arn: account.root_arn.clone(),
-                    principal: account.root_principal.clone(),
-                    access_key_id: key_id.to_owned(),
-                    tags: Vec::new(),
-                },
+                None => root_caller(account, key_id),
                 Some(user_id) => {
                     let Some(user) = account.user_by_id(user_id) else {
                         return Err(invalid_token());
@@ -212,8 +215,35 @@ impl Core {
         })
     }
 
+    /// Whether requests without a known access key are let in (dev mode without `--enforce`).
+    pub fn accepts_unknown_keys(&self) -> bool {
+        self.accept_unknown_keys_as_root
+    }
+
+    /// Who a request without a known access key is, when dev mode accepts such requests: the
+    /// first account's root user. `None` in every other mode.
+    pub fn unknown_key_caller(&self) -> Option<Caller> {
+        if !self.accept_unknown_keys_as_root {
+            return None;
+        }
+        let dir = self.read();
+        let account = dir.account(self.first_account.get()?)?;
+        Some(root_caller(account, ""))
+    }
+
     /// Drops cached signing keys of a deleted key.
     pub(crate) fn forget_signing_keys(&self, access_key_id: &str) {
         self.signing_keys.forget(access_key_id);
+    }
+}
+
+pub(crate) fn root_caller(account: &Account, access_key_id: &str) -> Caller {
+    Caller {
+        account_id: account.id().to_owned(),
+        user_id: None,
+        arn: account.root_arn.clone(),
+        principal: account.root_principal.clone(),
+        access_key_id: access_key_id.to_owned(),
+        tags: Vec::new(),
     }
 }

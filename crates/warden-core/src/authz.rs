@@ -9,7 +9,7 @@ use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, Request};
 use warden_store::Tag;
 
-use crate::directory::{Account, Directory, User, entity_arn};
+use crate::directory::{Account, ArnScope, Directory, User};
 use crate::{Caller, RequestCx};
 
 /// What a request asks to do.
@@ -74,7 +74,7 @@ impl Target {
 /// A role by name: its ARN with its path when it exists, and its tags.
 fn role_target(
     account: Option<&Account>,
-    account_id: &str,
+    account_id: ArnScope<'_>,
     name: &str,
     action: &'static str,
 ) -> Target {
@@ -83,7 +83,7 @@ fn role_target(
             resource_tags: role.record.tags.clone(),
             ..Target::new(action, role.arn.clone())
         },
-        None => Target::new(action, entity_arn(account_id, "role", "/", name)),
+        None => Target::new(action, account_id.entity("role", "/", name)),
     }
 }
 
@@ -100,7 +100,7 @@ fn policy_target(account: Option<&Account>, arn: &str, action: &'static str) -> 
 
 fn profile_target(
     account: Option<&Account>,
-    account_id: &str,
+    account_id: ArnScope<'_>,
     name: &str,
     action: &'static str,
 ) -> Target {
@@ -109,16 +109,13 @@ fn profile_target(
             resource_tags: profile.record.tags.clone(),
             ..Target::new(action, profile.arn.clone())
         },
-        None => Target::new(
-            action,
-            entity_arn(account_id, "instance-profile", "/", name),
-        ),
+        None => Target::new(action, account_id.entity("instance-profile", "/", name)),
     }
 }
 
 fn server_certificate_target(
     account: Option<&Account>,
-    account_id: &str,
+    account_id: ArnScope<'_>,
     name: &str,
     action: &'static str,
 ) -> Target {
@@ -127,13 +124,10 @@ fn server_certificate_target(
             resource_tags: cert.tags.clone(),
             ..Target::new(
                 action,
-                entity_arn(account_id, "server-certificate", &cert.path, &cert.name),
+                account_id.entity("server-certificate", &cert.path, &cert.name),
             )
         },
-        None => Target::new(
-            action,
-            entity_arn(account_id, "server-certificate", "/", name),
-        ),
+        None => Target::new(action, account_id.entity("server-certificate", "/", name)),
     }
 }
 
@@ -141,7 +135,7 @@ fn server_certificate_target(
 /// that does not exist against the ARN without a path, then answers `NoSuchEntity`).
 fn user_target(
     account: Option<&Account>,
-    account_id: &str,
+    account_id: ArnScope<'_>,
     name: &str,
     action: &'static str,
 ) -> Target {
@@ -151,13 +145,13 @@ fn user_target(
             shown_as: Some(format!("user {}", user.record.name)),
             ..Target::new(action, user.arn.clone())
         },
-        None => Target::new(action, entity_arn(account_id, "user", "/", name)),
+        None => Target::new(action, account_id.entity("user", "/", name)),
     }
 }
 
 fn group_target(
     account: Option<&Account>,
-    account_id: &str,
+    account_id: ArnScope<'_>,
     name: &str,
     action: &'static str,
 ) -> Target {
@@ -166,25 +160,26 @@ fn group_target(
             shown_as: Some(format!("group {}", group.record.name)),
             ..Target::new(action, group.arn.clone())
         },
-        None => Target::new(action, entity_arn(account_id, "group", "/", name)),
+        None => Target::new(action, account_id.entity("group", "/", name)),
     }
 }
 
 /// The caller's own user: operations that take an optional `UserName` act on the caller.
 fn self_or_user(
     account: Option<&Account>,
+    scope: ArnScope<'_>,
     caller: &Caller,
     name: Option<&str>,
     action: &'static str,
 ) -> Target {
     match name {
-        Some(name) => user_target(account, &caller.account_id, name, action),
+        Some(name) => user_target(account, scope, name, action),
         None => match caller
             .user_id
             .as_deref()
             .and_then(|id| account?.user_by_id(id))
         {
-            Some(user) => user_target(account, &caller.account_id, &user.record.name, action),
+            Some(user) => user_target(account, scope, &user.record.name, action),
             None => Target::new(action, caller.arn.clone()),
         },
     }
@@ -197,7 +192,7 @@ pub(crate) fn iam_target(
     dir: &Directory,
 ) -> Result<Target, ServiceError> {
     let account = dir.account(&caller.account_id);
-    let id = caller.account_id.as_str();
+    let id = dir.arn_scope(&caller.account_id);
     let user = |name: &str, action| user_target(account, id, name, action);
     let group = |name: &str, action| group_target(account, id, name, action);
     let role = |name: &str, action| role_target(account, id, name, action);
@@ -215,16 +210,18 @@ pub(crate) fn iam_target(
                     .map(|t| (t.key.clone(), t.value.clone()))
                     .collect(),
                 tag_keys: (!tags.is_empty()).then(|| tags.iter().map(|t| t.key.clone()).collect()),
-                ..Target::new("iam:CreateUser", entity_arn(id, "user", path, &i.user_name))
+                ..Target::new("iam:CreateUser", id.entity("user", path, &i.user_name))
             }
             .with_key("iam:PermissionsBoundary", i.permissions_boundary.as_deref())
         }
-        Request::GetUser(i) => self_or_user(account, caller, i.user_name.as_deref(), "iam:GetUser"),
+        Request::GetUser(i) => {
+            self_or_user(account, id, caller, i.user_name.as_deref(), "iam:GetUser")
+        }
         Request::UpdateUser(i) => user(&i.user_name, "iam:UpdateUser"),
         Request::DeleteUser(i) => user(&i.user_name, "iam:DeleteUser"),
         Request::ListUsers(i) => Target::new(
             "iam:ListUsers",
-            entity_arn(id, "user", i.path_prefix.as_deref().unwrap_or("/"), ""),
+            id.entity("user", i.path_prefix.as_deref().unwrap_or("/"), ""),
         ),
         Request::TagUser(i) => Target {
             request_tags: i
@@ -242,38 +239,42 @@ pub(crate) fn iam_target(
         Request::ListUserTags(i) => user(&i.user_name, "iam:ListUserTags"),
         Request::CreateGroup(i) => Target::new(
             "iam:CreateGroup",
-            entity_arn(id, "group", i.path.as_deref().unwrap_or("/"), &i.group_name),
+            id.entity("group", i.path.as_deref().unwrap_or("/"), &i.group_name),
         ),
         Request::GetGroup(i) => group(&i.group_name, "iam:GetGroup"),
         Request::UpdateGroup(i) => group(&i.group_name, "iam:UpdateGroup"),
         Request::DeleteGroup(i) => group(&i.group_name, "iam:DeleteGroup"),
         Request::ListGroups(i) => Target::new(
             "iam:ListGroups",
-            entity_arn(id, "group", i.path_prefix.as_deref().unwrap_or("/"), ""),
+            id.entity("group", i.path_prefix.as_deref().unwrap_or("/"), ""),
         ),
         Request::AddUserToGroup(i) => group(&i.group_name, "iam:AddUserToGroup"),
         Request::RemoveUserFromGroup(i) => group(&i.group_name, "iam:RemoveUserFromGroup"),
         Request::ListGroupsForUser(i) => user(&i.user_name, "iam:ListGroupsForUser"),
         Request::CreateAccessKey(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:CreateAccessKey",
         ),
         Request::ListAccessKeys(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:ListAccessKeys",
         ),
         Request::UpdateAccessKey(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:UpdateAccessKey",
         ),
         Request::DeleteAccessKey(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:DeleteAccessKey",
@@ -288,7 +289,7 @@ pub(crate) fn iam_target(
                 .and_then(|uid| account.and_then(|a| a.user_by_id(uid)));
             match owner {
                 Some(u) => user(&u.record.name, "iam:GetAccessKeyLastUsed"),
-                None => self_or_user(account, caller, None, "iam:GetAccessKeyLastUsed"),
+                None => self_or_user(account, id, caller, None, "iam:GetAccessKeyLastUsed"),
             }
         }
         Request::PutUserPolicy(i) => user(&i.user_name, "iam:PutUserPolicy"),
@@ -301,7 +302,7 @@ pub(crate) fn iam_target(
         Request::ListGroupPolicies(i) => group(&i.group_name, "iam:ListGroupPolicies"),
         Request::CreateRole(i) => Target::new(
             "iam:CreateRole",
-            entity_arn(id, "role", i.path.as_deref().unwrap_or("/"), &i.role_name),
+            id.entity("role", i.path.as_deref().unwrap_or("/"), &i.role_name),
         )
         .setting_tags(i.tags.as_deref().unwrap_or_default())
         .with_key("iam:PermissionsBoundary", i.permissions_boundary.as_deref()),
@@ -312,7 +313,7 @@ pub(crate) fn iam_target(
         Request::DeleteRole(i) => role(&i.role_name, "iam:DeleteRole"),
         Request::ListRoles(i) => Target::new(
             "iam:ListRoles",
-            entity_arn(id, "role", i.path_prefix.as_deref().unwrap_or("/"), ""),
+            id.entity("role", i.path_prefix.as_deref().unwrap_or("/"), ""),
         ),
         Request::TagRole(i) => role(&i.role_name, "iam:TagRole").setting_tags(&i.tags),
         Request::UntagRole(i) => role(&i.role_name, "iam:UntagRole").removing_tags(&i.tag_keys),
@@ -323,12 +324,7 @@ pub(crate) fn iam_target(
         Request::ListRolePolicies(i) => role(&i.role_name, "iam:ListRolePolicies"),
         Request::CreatePolicy(i) => Target::new(
             "iam:CreatePolicy",
-            entity_arn(
-                id,
-                "policy",
-                i.path.as_deref().unwrap_or("/"),
-                &i.policy_name,
-            ),
+            id.entity("policy", i.path.as_deref().unwrap_or("/"), &i.policy_name),
         )
         .setting_tags(i.tags.as_deref().unwrap_or_default()),
         Request::GetPolicy(i) => policy(&i.policy_arn, "iam:GetPolicy"),
@@ -378,8 +374,7 @@ pub(crate) fn iam_target(
         }
         Request::CreateInstanceProfile(i) => Target::new(
             "iam:CreateInstanceProfile",
-            entity_arn(
-                id,
+            id.entity(
                 "instance-profile",
                 i.path.as_deref().unwrap_or("/"),
                 &i.instance_profile_name,
@@ -394,8 +389,7 @@ pub(crate) fn iam_target(
         }
         Request::ListInstanceProfiles(i) => Target::new(
             "iam:ListInstanceProfiles",
-            entity_arn(
-                id,
+            id.entity(
                 "instance-profile",
                 i.path_prefix.as_deref().unwrap_or("/"),
                 "",
@@ -424,8 +418,7 @@ pub(crate) fn iam_target(
         }
         Request::CreateServiceLinkedRole(i) => Target::new(
             "iam:CreateServiceLinkedRole",
-            entity_arn(
-                id,
+            id.entity(
                 "role",
                 &format!("/aws-service-role/{}/", i.aws_service_name),
                 &crate::iam::service_linked_role_name(
@@ -446,7 +439,7 @@ pub(crate) fn iam_target(
                 .unwrap_or_default();
             Target::new(
                 "iam:GetServiceLinkedRoleDeletionStatus",
-                format!("arn:aws:iam::{id}:role/{role_path}"),
+                id.entity("role", "/", &role_path),
             )
         }
         Request::CreateAccountAlias(_) => everything("iam:CreateAccountAlias"),
@@ -462,38 +455,42 @@ pub(crate) fn iam_target(
         Request::DeleteSSHPublicKey(i) => user(&i.user_name, "iam:DeleteSSHPublicKey"),
         Request::ListSSHPublicKeys(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:ListSSHPublicKeys",
         ),
         Request::UploadSigningCertificate(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:UploadSigningCertificate",
         ),
         Request::UpdateSigningCertificate(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:UpdateSigningCertificate",
         ),
         Request::DeleteSigningCertificate(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:DeleteSigningCertificate",
         ),
         Request::ListSigningCertificates(i) => self_or_user(
             account,
+            id,
             caller,
             i.user_name.as_deref(),
             "iam:ListSigningCertificates",
         ),
         Request::UploadServerCertificate(i) => Target::new(
             "iam:UploadServerCertificate",
-            entity_arn(
-                id,
+            id.entity(
                 "server-certificate",
                 i.path.as_deref().unwrap_or("/"),
                 &i.server_certificate_name,
@@ -511,8 +508,7 @@ pub(crate) fn iam_target(
         }
         Request::ListServerCertificates(i) => Target::new(
             "iam:ListServerCertificates",
-            entity_arn(
-                id,
+            id.entity(
                 "server-certificate",
                 i.path_prefix.as_deref().unwrap_or("/"),
                 "",

@@ -8,6 +8,7 @@
 
 mod authn;
 mod authz;
+pub mod dev;
 pub mod directory;
 mod iam;
 pub mod ids;
@@ -143,13 +144,30 @@ impl Default for Quotas {
 }
 
 /// How the service starts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The first account's id; random when absent.
     pub account_id: Option<String>,
     /// The root user's access key `(id, secret)`; generated when absent.
     pub root_key: Option<(String, String)>,
     pub quotas: Quotas,
+    /// The partition the accounts live in: `aws`, or another one in dev mode.
+    pub partition: String,
+    /// Dev mode without `--enforce`: a request signed with an access key this service does not
+    /// know (or not signed at all) is the first account's root user, signature unchecked.
+    pub accept_unknown_keys_as_root: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            account_id: None,
+            root_key: None,
+            quotas: Quotas::default(),
+            partition: "aws".to_owned(),
+            accept_unknown_keys_as_root: false,
+        }
+    }
 }
 
 /// Root credentials created at first start, to show once.
@@ -208,6 +226,9 @@ pub struct Core {
     writer: tokio::sync::Mutex<()>,
     signing_keys: authn::SigningKeyCache,
     key_uses: authn::KeyUses,
+    accept_unknown_keys_as_root: bool,
+    /// The account created at first start (the management account once Organizations exists).
+    first_account: std::sync::OnceLock<String>,
 }
 
 impl Core {
@@ -219,7 +240,7 @@ impl Core {
         config: Config,
         now: OffsetDateTime,
     ) -> Result<(Core, Option<NewRootKey>), CoreError> {
-        let mut directory = Directory::default();
+        let mut directory = Directory::new(&config.partition);
         for change in store.load().await? {
             directory.apply(&change);
         }
@@ -231,6 +252,8 @@ impl Core {
             writer: tokio::sync::Mutex::new(()),
             signing_keys: authn::SigningKeyCache::default(),
             key_uses: authn::KeyUses::default(),
+            accept_unknown_keys_as_root: config.accept_unknown_keys_as_root,
+            first_account: std::sync::OnceLock::new(),
         };
         let created = core.bootstrap(&config, now).await?;
         core.check_master_key()?;
@@ -242,14 +265,21 @@ impl Core {
         config: &Config,
         now: OffsetDateTime,
     ) -> Result<Option<NewRootKey>, CoreError> {
-        if let Some(existing) = self.read().accounts.keys().next() {
+        let first = self
+            .read()
+            .accounts
+            .values()
+            .min_by(|a, b| (a.record.created, a.id()).cmp(&(b.record.created, b.id())))
+            .map(|a| a.id().to_owned());
+        if let Some(first) = first {
             if let Some(wanted) = &config.account_id
-                && wanted != existing
+                && *wanted != first
             {
                 return Err(CoreError::Config(format!(
-                    "the data directory holds account `{existing}`, not `{wanted}`"
+                    "the data directory's first account is `{first}`, not `{wanted}`"
                 )));
             }
+            self.first_account.get_or_init(|| first);
             return Ok(None);
         }
         let account_id = match &config.account_id {
@@ -297,6 +327,7 @@ impl Core {
         ];
         self.store.commit(&changes).await?;
         self.apply(&changes);
+        self.first_account.get_or_init(|| account_id.clone());
         Ok(generated.then_some(NewRootKey {
             account_id,
             access_key_id,
@@ -317,7 +348,7 @@ impl Core {
 
     /// The id of the first account.
     pub fn first_account_id(&self) -> Option<String> {
-        self.read().accounts.keys().next().cloned()
+        self.first_account.get().cloned()
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Directory> {

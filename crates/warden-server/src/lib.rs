@@ -15,10 +15,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use time::OffsetDateTime;
-use warden_core::{Core, RequestCx, RequestInfo, ids};
+use warden_core::dev::{self, DevWorlds};
+use warden_core::{Authenticated, Core, RequestCx, RequestInfo, ids};
 use warden_protocol::{Params, ServiceError, iam, sts};
 use warden_sigv4::HttpRequest;
 
@@ -26,18 +27,32 @@ use warden_sigv4::HttpRequest;
 /// non-whitespace, a few times that form-encoded); 1 MiB leaves room without inviting abuse.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// What answers the requests: one service, or dev mode's worlds (one per partition).
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Single(Arc<Core>),
+    Dev(Arc<DevWorlds>),
+}
+
+impl From<Arc<Core>> for Backend {
+    fn from(core: Arc<Core>) -> Backend {
+        Backend::Single(core)
+    }
+}
+
 /// The HTTP application.
-pub fn router(core: Arc<Core>) -> Router {
+pub fn router(backend: impl Into<Backend>) -> Router {
     Router::new()
         .route("/_warden/health", get(health))
+        .route("/_warden/reset", post(reset))
         .fallback(query_endpoint)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(core)
+        .with_state(backend.into())
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish.
 pub async fn serve(
-    core: Arc<Core>,
+    backend: impl Into<Backend>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -47,7 +62,7 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
     });
-    let app = router(core).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(backend).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -57,8 +72,84 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// `POST /_warden/reset`: dev mode's way back to the fresh start; absent in every other mode.
+async fn reset(State(backend): State<Backend>) -> Response {
+    let Backend::Dev(worlds) = backend else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match worlds.reset().await {
+        Ok(()) => (StatusCode::OK, "reset\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "dev-mode reset failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("reset failed: {e}\n"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The service that answers `http`. In dev mode that is the world of the partition the
+/// request's region belongs to: the signing region, or for an unsigned request the `region/…`
+/// token of its User-Agent.
+async fn core_for(
+    backend: &Backend,
+    http: &HttpRequest<'_>,
+    user_agent: Option<&str>,
+) -> Result<Arc<Core>, ServiceError> {
+    let worlds = match backend {
+        Backend::Single(core) => return Ok(Arc::clone(core)),
+        Backend::Dev(worlds) => worlds,
+    };
+    let region = match warden_sigv4::parse_auth(http) {
+        Ok(Some(auth)) => auth.region().to_owned(),
+        _ => unsigned_region(user_agent).to_owned(),
+    };
+    worlds
+        .world(dev::partition_of_region(&region))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot start a dev-mode world");
+            ServiceError::internal()
+        })
+}
+
+/// The region of a request that carries no signature.
+fn unsigned_region(user_agent: Option<&str>) -> &str {
+    user_agent
+        .and_then(dev::region_from_user_agent)
+        .unwrap_or(UNSIGNED_REGION)
+}
+
+/// What an unsigned request's region is when its User-Agent does not say.
+const UNSIGNED_REGION: &str = "us-east-1";
+
+/// Dev mode's answer to a request with no signature at all: the default account's root, when
+/// unknown keys are accepted. The service is the one whose API has the request's `Action`.
+fn unsigned_dev_caller(
+    core: &Core,
+    http: &HttpRequest<'_>,
+    user_agent: Option<&str>,
+) -> Option<Authenticated> {
+    if !core.accepts_unknown_keys() || !matches!(warden_sigv4::parse_auth(http), Ok(None)) {
+        return None;
+    }
+    let caller = core.unknown_key_caller()?;
+    let params = Params::parse(http.query, http.body);
+    let service = match params.action() {
+        Some(action) if sts::Operation::from_name(action).is_some() => "sts",
+        _ => "iam",
+    };
+    Some(Authenticated {
+        caller,
+        service: service.to_owned(),
+        region: unsigned_region(user_agent).to_owned(),
+    })
+}
+
 async fn query_endpoint(
-    State(core): State<Arc<Core>>,
+    State(backend): State<Backend>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     uri: Uri,
@@ -100,18 +191,25 @@ async fn query_endpoint(
         body: &body,
     };
     let now = OffsetDateTime::now_utc();
-    let authenticated = match core.authenticate(&http, now) {
-        Ok(a) => a,
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let core = match core_for(&backend, &http, user_agent).await {
+        Ok(core) => core,
         Err(e) => return error_response(namespace_of(&http), &e, &request_id),
+    };
+    let authenticated = match unsigned_dev_caller(&core, &http, user_agent) {
+        Some(a) => a,
+        None => match core.authenticate(&http, now) {
+            Ok(a) => a,
+            Err(e) => return error_response(namespace_of(&http), &e, &request_id),
+        },
     };
     let cx = RequestCx {
         info: RequestInfo {
             now,
             source_ip: Some(peer.ip()),
-            user_agent: headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
+            user_agent: user_agent.map(str::to_owned),
             secure_transport: false,
             region: authenticated.region,
         },

@@ -11,7 +11,9 @@ use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use time::OffsetDateTime;
+use warden_core::dev::{self, DevOptions, DevWorlds, Seed};
 use warden_core::{Config, Core, MasterKey, Quotas};
+use warden_server::Backend;
 use warden_store::{SqliteStore, Store};
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +44,18 @@ pub struct ServeArgs {
         value_name = "NAME=VALUE"
     )]
     quotas: Vec<String>,
+    /// Local-development mode: state in memory only, account `123456789012` unless
+    /// `--account-id` says otherwise, and any unknown access key (or none) accepted as the
+    /// default account's root user without checking its signature. Never expose it.
+    #[arg(long, env = "WARDEN_DEV")]
+    dev: bool,
+    /// With `--dev`: refuse unknown access keys and check every signature, as in normal mode.
+    #[arg(long, env = "WARDEN_ENFORCE", requires = "dev")]
+    enforce: bool,
+    /// With `--dev`: a JSON or YAML file of accounts, users, groups, roles, policies and access
+    /// keys to start from (and to return to on `POST /_warden/reset`).
+    #[arg(long, env = "WARDEN_SEED", requires = "dev", value_name = "FILE")]
+    seed: Option<PathBuf>,
 }
 
 /// How often access-key uses are written to the store.
@@ -63,7 +77,25 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn parse_quotas(settings: &[String]) -> anyhow::Result<Quotas> {
+    let mut quotas = Quotas::default();
+    for setting in settings {
+        let (name, value) = setting
+            .split_once('=')
+            .with_context(|| format!("quota `{setting}` is not NAME=VALUE"))?;
+        let value = value
+            .trim()
+            .parse()
+            .with_context(|| format!("quota `{setting}`: `{value}` is not a number"))?;
+        quotas.set(name.trim(), value)?;
+    }
+    Ok(quotas)
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if args.dev {
+        return serve_dev(args).await;
+    }
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create data directory `{}`", args.data.display()))?;
     // Before the store: opening it creates the database file the key check looks for.
@@ -84,21 +116,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              support is not built yet)"
         ),
     };
-    let mut quotas = Quotas::default();
-    for setting in &args.quotas {
-        let (name, value) = setting
-            .split_once('=')
-            .with_context(|| format!("quota `{setting}` is not NAME=VALUE"))?;
-        let value = value
-            .trim()
-            .parse()
-            .with_context(|| format!("quota `{setting}`: `{value}` is not a number"))?;
-        quotas.set(name.trim(), value)?;
-    }
     let config = Config {
         account_id: args.account_id.clone(),
         root_key: root_key_from_env()?,
-        quotas,
+        quotas: parse_quotas(&args.quotas)?,
+        ..Config::default()
     };
     let (core, created) = Core::open(store, master_key, config, OffsetDateTime::now_utc())
         .await
@@ -138,6 +160,90 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     flusher.abort();
     core.flush_key_uses().await;
     Ok(())
+}
+
+/// `serve --dev`: everything in memory; see [`warden_core::dev`].
+async fn serve_dev(args: ServeArgs) -> anyhow::Result<()> {
+    let seed = args.seed.as_deref().map(read_seed).transpose()?;
+    let options = DevOptions {
+        account_id: args
+            .account_id
+            .clone()
+            .unwrap_or_else(|| dev::DEFAULT_ACCOUNT_ID.to_owned()),
+        root_key: root_key_from_env()?,
+        enforce: args.enforce,
+        seed,
+        quotas: parse_quotas(&args.quotas)?,
+    };
+    let worlds = Arc::new(
+        DevWorlds::start(options)
+            .await
+            .context("cannot start dev mode")?,
+    );
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    if worlds.enforcing() {
+        eprintln!(
+            "warden: DEV MODE (--enforce): state is in memory only and is lost at exit; \
+             POST /_warden/reset wipes it. Only known access keys are accepted."
+        );
+    } else {
+        eprintln!(
+            "warden: WARNING: DEV MODE: ANY access key, or none, is accepted as the root user of \
+             account {} and signatures are NOT checked. State is in memory only. Never expose \
+             this server to anyone; use --enforce to check credentials.",
+            worlds.account_id()
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "account {}", worlds.account_id())?;
+    if let Some((id, secret)) = worlds.root_key() {
+        writeln!(out, "root access key id:     {id}")?;
+        writeln!(out, "root secret access key: {secret}")?;
+    }
+    writeln!(out, "listening on http://{address}")?;
+    out.flush()?;
+    drop(out);
+
+    let flusher = {
+        let worlds = Arc::clone(&worlds);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(KEY_USE_FLUSH);
+            loop {
+                tick.tick().await;
+                for core in worlds.worlds().await {
+                    core.flush_key_uses().await;
+                }
+            }
+        })
+    };
+    warden_server::serve(
+        Backend::Dev(Arc::clone(&worlds)),
+        listener,
+        shutdown_signal(),
+    )
+    .await
+    .context("the HTTP server failed")?;
+    flusher.abort();
+    Ok(())
+}
+
+/// Reads a seed file: JSON when its name ends in `.json`, YAML otherwise.
+fn read_seed(path: &Path) -> anyhow::Result<Seed> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read seed file `{}`", path.display()))?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        serde_json::from_str(&text)
+            .with_context(|| format!("seed file `{}` is not a valid seed", path.display()))
+    } else {
+        serde_yaml_ng::from_str(&text)
+            .with_context(|| format!("seed file `{}` is not a valid seed", path.display()))
+    }
 }
 
 /// Completes on SIGTERM or SIGINT.

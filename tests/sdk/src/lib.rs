@@ -62,6 +62,20 @@ impl Warden {
     /// Starts the server on a free port with a fresh data directory and waits until it prints
     /// `listening on http://ADDR` and answers its health check.
     pub async fn start() -> Warden {
+        Warden::start_with(&["--data", "data", "--account-id", ACCOUNT_ID]).await
+    }
+
+    /// `warden serve --dev` plus `extra` (`--enforce`, `--seed FILE`, …): in memory, account
+    /// 123456789012, root key [`ROOT_ACCESS_KEY_ID`].
+    pub async fn start_dev(extra: &[&str]) -> Warden {
+        let mut args = vec!["--dev"];
+        args.extend_from_slice(extra);
+        Warden::start_with(&args).await
+    }
+
+    /// Starts `warden serve --listen 127.0.0.1:0 ARGS` in a fresh directory (its working
+    /// directory, so a relative `--data` lands there).
+    async fn start_with(args: &[&str]) -> Warden {
         let binary = warden_bin();
         assert!(
             binary.is_file(),
@@ -69,14 +83,12 @@ impl Warden {
             binary.display()
         );
         let dir = fresh_dir();
-        let data = dir.join("data");
         let stderr = std::fs::File::create(dir.join("stderr.log")).unwrap();
 
         let mut command = Command::new(&binary);
         command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(&data)
-            .args(["--account-id", ACCOUNT_ID]);
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args);
         // Nothing from the caller's environment may configure the server but what we set here.
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy();
@@ -203,8 +215,13 @@ impl Warden {
             None,
             "warden-sdk-tests",
         );
+        self.sdk_config_for(REGION, credentials).await
+    }
+
+    /// SDK configuration for any credentials (a session token included) signed for `region`.
+    pub async fn sdk_config_for(&self, region: &str, credentials: Credentials) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(REGION))
+            .region(Region::new(region.to_owned()))
             .credentials_provider(credentials)
             .endpoint_url(&self.endpoint)
             .use_fips(false)

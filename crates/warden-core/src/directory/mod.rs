@@ -167,6 +167,8 @@ impl<T> Named<T> {
 #[derive(Debug, Clone)]
 pub struct Account {
     pub record: AccountRecord,
+    /// The directory's partition, kept here so an account alone can build its ARNs.
+    pub partition: String,
     pub root_arn: String,
     pub root_principal: Principal,
     /// Lowercase name → user, so listings come out in name order.
@@ -186,9 +188,14 @@ pub struct Account {
 }
 
 impl Account {
-    fn new(record: AccountRecord) -> Account {
-        let root_arn = format!("arn:aws:iam::{}:root", record.account_id);
+    fn new(record: AccountRecord, partition: &str) -> Account {
+        let root_arn = ArnScope {
+            partition,
+            account: &record.account_id,
+        }
+        .root();
         Account {
+            partition: partition.to_owned(),
             root_principal: Principal::parse(&root_arn).unwrap_or_else(|_| Principal::anonymous()),
             root_arn,
             record,
@@ -226,6 +233,14 @@ impl Account {
 
     pub fn id(&self) -> &str {
         &self.record.account_id
+    }
+
+    /// ARNs of this account.
+    pub fn arn_scope(&self) -> ArnScope<'_> {
+        ArnScope {
+            partition: &self.partition,
+            account: &self.record.account_id,
+        }
     }
 
     pub fn user(&self, name: &str) -> Option<&User> {
@@ -281,9 +296,26 @@ impl Account {
     }
 }
 
-/// Builds an entity ARN: `arn:aws:iam::ACCOUNT:KIND/PATH/NAME` (the path keeps its slashes).
-pub fn entity_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+/// An account's place in ARNs: its partition (`aws`, `aws-cn`, …) and its id.
+#[derive(Debug, Clone, Copy)]
+pub struct ArnScope<'a> {
+    pub partition: &'a str,
+    pub account: &'a str,
+}
+
+impl ArnScope<'_> {
+    /// An IAM entity's ARN: `arn:PARTITION:iam::ACCOUNT:KIND/PATH/NAME` (the path keeps its
+    /// slashes).
+    pub fn entity(&self, kind: &str, path: &str, name: &str) -> String {
+        let ArnScope { partition, account } = self;
+        format!("arn:{partition}:iam::{account}:{kind}{path}{name}")
+    }
+
+    /// The account's root ARN, which stands for the whole account in policies.
+    pub fn root(&self) -> String {
+        let ArnScope { partition, account } = self;
+        format!("arn:{partition}:iam::{account}:root")
+    }
 }
 
 /// The caller that owns an access key.
@@ -292,13 +324,31 @@ pub struct AccessKey {
     pub record: AccessKeyRecord,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Directory {
+    /// The partition every account here lives in (`aws` unless dev mode serves another).
+    pub partition: String,
     pub accounts: BTreeMap<String, Account>,
     pub keys: HashMap<String, AccessKey>,
 }
 
 impl Directory {
+    pub fn new(partition: &str) -> Directory {
+        Directory {
+            partition: partition.to_owned(),
+            accounts: BTreeMap::new(),
+            keys: HashMap::new(),
+        }
+    }
+
+    /// ARNs of an account of this directory.
+    pub fn arn_scope<'a>(&'a self, account: &'a str) -> ArnScope<'a> {
+        ArnScope {
+            partition: &self.partition,
+            account,
+        }
+    }
+
     pub fn account(&self, id: &str) -> Option<&Account> {
         self.accounts.get(id)
     }
@@ -310,7 +360,7 @@ impl Directory {
             Change::PutAccount(record) => {
                 self.accounts
                     .entry(record.account_id.clone())
-                    .or_insert_with(|| Account::new(record.clone()));
+                    .or_insert_with(|| Account::new(record.clone(), &self.partition));
             }
             Change::PutUser(record) => self.put_user(record),
             Change::DeleteUser { user_id } => {
@@ -446,7 +496,9 @@ impl Directory {
         let Some(account) = self.accounts.get_mut(&record.account_id) else {
             return;
         };
-        let arn = entity_arn(&record.account_id, "user", &record.path, &record.name);
+        let arn = account
+            .arn_scope()
+            .entity("user", &record.path, &record.name);
         let principal = Principal::parse(&arn).unwrap_or_else(|_| Principal::anonymous());
         let mut old_boundary = None;
         account
@@ -484,7 +536,9 @@ impl Directory {
         let Some(account) = self.accounts.get_mut(&record.account_id) else {
             return;
         };
-        let arn = entity_arn(&record.account_id, "group", &record.path, &record.name);
+        let arn = account
+            .arn_scope()
+            .entity("group", &record.path, &record.name);
         account
             .groups
             .upsert(&record.group_id, &record.name, |previous| match previous {

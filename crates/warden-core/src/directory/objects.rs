@@ -10,7 +10,7 @@ use warden_store::{
     ObjectKind, RoleRecord,
 };
 
-use super::{Account, Directory, InstanceProfile, ManagedPolicy, Role, entity_arn};
+use super::{Account, Directory, InstanceProfile, ManagedPolicy, Role};
 
 impl Directory {
     pub(super) fn put_object(&mut self, object: &Object) {
@@ -88,7 +88,7 @@ impl Directory {
 
 impl Account {
     fn put_role(&mut self, record: &RoleRecord) {
-        let arn = entity_arn(&record.account_id, "role", &record.path, &record.name);
+        let arn = self.arn_scope().entity("role", &record.path, &record.name);
         let mut old_boundary = None;
         self.roles
             .upsert(&record.role_id, &record.name, |previous| match previous {
@@ -128,7 +128,9 @@ impl Account {
     }
 
     fn put_managed_policy(&mut self, record: &ManagedPolicyRecord) {
-        let arn = entity_arn(&record.account_id, "policy", &record.path, &record.name);
+        let arn = self
+            .arn_scope()
+            .entity("policy", &record.path, &record.name);
         let compiled = record
             .versions
             .iter()
@@ -205,12 +207,9 @@ impl Account {
 
     fn put_instance_profile(&mut self, record: &InstanceProfileRecord) {
         let id = record.instance_profile_id.clone();
-        let arn = entity_arn(
-            &record.account_id,
-            "instance-profile",
-            &record.path,
-            &record.name,
-        );
+        let arn = self
+            .arn_scope()
+            .entity("instance-profile", &record.path, &record.name);
         self.instance_profiles
             .upsert(&id, &record.name, |_| InstanceProfile {
                 record: record.clone(),

@@ -10,7 +10,7 @@ use warden_store::{
 };
 
 use super::{account, find_user, limit_exceeded, named_or_caller, stamp, tags};
-use crate::directory::{Account, entity_arn};
+use crate::directory::{Account, ArnScope};
 use crate::material::{MaterialError, ssh, x509};
 use crate::pagination::paginate;
 use crate::{Core, RequestCx, ids};
@@ -61,12 +61,16 @@ pub(crate) fn find_server_certificate<'a>(
     })
 }
 
-fn server_metadata(r: &ServerCertificateRecord) -> iam::ServerCertificateMetadata {
+fn server_metadata(partition: &str, r: &ServerCertificateRecord) -> iam::ServerCertificateMetadata {
     iam::ServerCertificateMetadata {
         path: r.path.clone(),
         server_certificate_name: r.name.clone(),
         server_certificate_id: r.server_certificate_id.clone(),
-        arn: entity_arn(&r.account_id, "server-certificate", &r.path, &r.name),
+        arn: ArnScope {
+            partition,
+            account: &r.account_id,
+        }
+        .entity("server-certificate", &r.path, &r.name),
         upload_date: Some(r.uploaded),
         expiration: Some(r.expiration),
     }
@@ -426,7 +430,7 @@ impl Core {
             }
         };
         let answer = iam::UploadServerCertificateResponse {
-            server_certificate_metadata: Some(server_metadata(&record)),
+            server_certificate_metadata: Some(server_metadata(&self.read().partition, &record)),
             tags: (!record.tags.is_empty()).then(|| tags::output(&record.tags)),
         };
         self.commit(vec![Change::PutObject(Object::ServerCertificate(record))])
@@ -443,7 +447,7 @@ impl Core {
         let r = find_server_certificate(account(&dir, &cx.caller)?, &i.server_certificate_name)?;
         Ok(iam::GetServerCertificateResponse {
             server_certificate: iam::ServerCertificate {
-                server_certificate_metadata: server_metadata(r),
+                server_certificate_metadata: server_metadata(&dir.partition, r),
                 certificate_body: r.body.clone(),
                 certificate_chain: r.chain.clone(),
                 tags: (!r.tags.is_empty()).then(|| tags::output(&r.tags)),
@@ -522,7 +526,7 @@ impl Core {
             server_certificate_metadata_list: page
                 .items
                 .iter()
-                .map(|c| server_metadata(c))
+                .map(|c| server_metadata(&dir.partition, c))
                 .collect(),
             is_truncated: Some(page.is_truncated()),
             marker: page.next,

@@ -66,8 +66,34 @@ impl Core {
         cx: &RequestCx,
         input: iam::CreateAccessKeyRequest,
     ) -> Result<iam::CreateAccessKeyResponse, ServiceError> {
+        self.create_access_key(cx, input.user_name.as_deref(), None)
+            .await
+    }
+
+    /// Creates an access key for `user_name` (the caller when `None`): a new random one, or the
+    /// `(id, secret)` given by a dev-mode seed.
+    pub(crate) async fn create_access_key(
+        &self,
+        cx: &RequestCx,
+        user_name: Option<&str>,
+        given: Option<(String, String)>,
+    ) -> Result<iam::CreateAccessKeyResponse, ServiceError> {
         let _writer = self.writer.lock().await;
-        let secret = ids::secret_access_key().map_err(|_| ServiceError::internal())?;
+        let (id, secret) = match given {
+            Some((id, secret)) => {
+                if self.read().keys.contains_key(&id) {
+                    return Err(ServiceError::new(
+                        errors::ENTITY_ALREADY_EXISTS,
+                        format!("Access key {id} already exists."),
+                    ));
+                }
+                (id, secret)
+            }
+            None => (
+                ids::access_key_id().map_err(|_| ServiceError::internal())?,
+                ids::secret_access_key().map_err(|_| ServiceError::internal())?,
+            ),
+        };
         let (record, user_name) = {
             let dir = self.read();
             let account = account(&dir, &cx.caller)?;
@@ -75,14 +101,13 @@ impl Core {
                 user_id: owner,
                 user_name,
                 keys: existing,
-            } = key_owner(account, &cx.caller, input.user_name.as_deref())?;
+            } = key_owner(account, &cx.caller, user_name)?;
             if existing.len() >= self.quotas.access_keys_per_user {
                 return Err(limit_exceeded(
                     "AccessKeysPerUser",
                     self.quotas.access_keys_per_user,
                 ));
             }
-            let id = ids::access_key_id().map_err(|_| ServiceError::internal())?;
             let sealed = self
                 .master_key
                 .seal(secret.as_bytes(), &id)

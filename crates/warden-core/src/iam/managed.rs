@@ -8,7 +8,7 @@ use warden_store::{
 };
 
 use super::{account, check_document, find_policy, limit_exceeded, stamp, tags};
-use crate::directory::{Account, ManagedPolicy, entity_arn};
+use crate::directory::{Account, ManagedPolicy};
 use crate::pagination::paginate;
 use crate::{Core, RequestCx, ids};
 
@@ -120,7 +120,7 @@ impl Core {
             }
             let now = stamp(cx);
             let path = i.path.unwrap_or_else(|| "/".to_owned());
-            let arn = entity_arn(account.id(), "policy", &path, &i.policy_name);
+            let arn = account.arn_scope().entity("policy", &path, &i.policy_name);
             let record = ManagedPolicyRecord {
                 policy_id: ids::policy_id().map_err(|_| ServiceError::internal())?,
                 account_id: account.id().to_owned(),

@@ -39,7 +39,7 @@ fn invalid_principal(arn: &str) -> ServiceError {
 
 /// The unique id of the user or role an IAM ARN names, when it exists now.
 fn current_id(dir: &Directory, arn: &str) -> Option<String> {
-    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let rest = arn.strip_prefix(&format!("arn:{}:iam::", dir.partition))?;
     let (account_id, resource) = rest.split_once(':')?;
     let account = dir.account(account_id)?;
     let name = resource.rsplit('/').next()?;
@@ -68,6 +68,7 @@ pub(super) fn bind_trust(
             e.aws_message().to_owned(),
         )
     })?;
+    let iam_prefix = format!("arn:{}:iam::", dir.partition);
     let mut bindings: Vec<PrincipalBinding> = Vec::new();
     for statement in &doc.statements {
         let Some(element) = &statement.principal else {
@@ -81,7 +82,7 @@ pub(super) fn bind_trust(
                 continue;
             }
             for value in values {
-                let Some(rest) = value.strip_prefix("arn:aws:iam::") else {
+                let Some(rest) = value.strip_prefix(iam_prefix.as_str()) else {
                     continue;
                 };
                 let Some((account_id, resource)) = rest.split_once(':') else {
