@@ -398,3 +398,16 @@ def test_enforce_and_seed_need_dev(tmp_path: Path):
                                    capture_output=True, text=True, timeout=60)
         assert completed.returncode == 2, completed
         assert "--dev" in completed.stderr, completed.stderr
+
+
+def test_the_seed_holds_in_every_partition(enforcing: Server):
+    # The seed is written for `aws`; in the aws-cn world its ARNs read arn:aws-cn:, so alice's
+    # seeded key and grants work there too.
+    alice = client(enforcing, "iam", region="cn-north-1", key=SEED_USER_KEY, secret=SEED_USER_SECRET, token=None)
+    assert alice.get_user()["User"]["Arn"] == "arn:aws-cn:iam::123456789012:user/alice"
+    assert sorted(user_names(alice)) == ["alice", "bob"]
+    expect_error(lambda: alice.create_user(UserName="mallory"), "AccessDenied", status=403)
+    root = client(enforcing, "iam", region="cn-north-1", key=ROOT_ACCESS_KEY_ID, secret=ROOT_SECRET_ACCESS_KEY,
+                  token=None)
+    attached = root.list_attached_role_policies(RoleName="deployer")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == ["arn:aws-cn:iam::123456789012:policy/team/ReadUsers"]

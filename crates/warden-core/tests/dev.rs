@@ -12,7 +12,10 @@ const SEED: &str = r#"{"accounts": [{
     "policies": [{"name": "Read", "path": "/ro/", "document":
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]}}],
     "users": [{"name": "alice", "attached_policies": ["Read"],
-               "access_keys": [{"id": "AKIAALICEALICE000001", "secret": "alicealicealicealicealicealicealice00000"}]}]
+               "access_keys": [{"id": "AKIAALICEALICE000001", "secret": "alicealicealicealicealicealicealice00000"}]}],
+    "roles": [{"name": "deployer", "attached_policies": ["arn:aws:iam::123456789012:policy/ro/Read"],
+               "assume_role_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                   "Principal": {"AWS": "arn:aws:iam::123456789012:user/alice"}, "Action": "sts:AssumeRole"}]}}]
 }]}"#;
 
 fn options(enforce: bool, seed: Option<&str>) -> DevOptions {
@@ -73,6 +76,35 @@ async fn every_partition_gets_its_own_seeded_world() {
     assert_eq!(
         user_arn(&cn, "alice").await.as_deref(),
         Some("arn:aws-cn:iam::123456789012:user/alice")
+    );
+    // The seed's `arn:aws:` ARNs read as the world's partition: the attachment resolves and the
+    // trust policy names the world's alice.
+    let request = Request::ListAttachedRolePolicies(iam::ListAttachedRolePoliciesRequest {
+        role_name: "deployer".into(),
+        ..Default::default()
+    });
+    let Ok(Response::ListAttachedRolePolicies(attached)) =
+        cn.handle_iam(&as_root(&cn), request).await
+    else {
+        panic!("ListAttachedRolePolicies failed");
+    };
+    let arns: Vec<_> = attached
+        .attached_policies
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.policy_arn)
+        .collect();
+    assert_eq!(arns, ["arn:aws-cn:iam::123456789012:policy/ro/Read"]);
+    let request = Request::GetRole(iam::GetRoleRequest {
+        role_name: "deployer".into(),
+    });
+    let Ok(Response::GetRole(role)) = cn.handle_iam(&as_root(&cn), request).await else {
+        panic!("GetRole failed");
+    };
+    let trust = role.role.assume_role_policy_document.unwrap_or_default();
+    assert!(
+        trust.contains(r#""arn:aws-cn:iam::123456789012:user/alice""#),
+        "{trust}"
     );
     create_user(&cn, "bob").await;
     assert!(user_arn(&aws, "bob").await.is_none());

@@ -127,11 +127,22 @@ pub enum Document {
 }
 
 impl Document {
-    fn to_json(&self) -> String {
+    /// The document as JSON text, its `arn:aws:` ARNs moved into `partition`.
+    fn to_json(&self, partition: &str) -> String {
         match self {
-            Document::Text(text) => text.clone(),
-            Document::Structured(value) => value.to_string(),
+            Document::Text(text) => in_partition(text, partition),
+            Document::Structured(value) => in_partition(&value.to_string(), partition),
         }
+    }
+}
+
+/// A seed is written for the `aws` partition; a world of another partition reads every
+/// `arn:aws:` in it as `arn:PARTITION:`, so the same seed grants the same in every world.
+fn in_partition(text: &str, partition: &str) -> String {
+    if partition == "aws" {
+        text.to_owned()
+    } else {
+        text.replace("arn:aws:", &format!("arn:{partition}:"))
     }
 }
 
@@ -151,6 +162,7 @@ struct Seeder<'a> {
     core: &'a Core,
     cx: RequestCx,
     account_id: String,
+    partition: String,
     place: String,
 }
 
@@ -187,7 +199,7 @@ impl Seeder<'_> {
     /// An ARN, or the ARN of this account's seeded customer managed policy of that name.
     fn policy_arn(&self, reference: &str, seeded: &[SeedManagedPolicy]) -> String {
         if reference.starts_with("arn:") {
-            return reference.to_owned();
+            return in_partition(reference, &self.partition);
         }
         let path = seeded
             .iter()
@@ -308,6 +320,7 @@ impl Core {
                     },
                 },
                 account_id,
+                partition: self.read().partition.clone(),
                 place,
             };
             seed_account(&seeder, account).await?;
@@ -356,7 +369,7 @@ async fn seed_account(s: &Seeder<'_>, account: &SeedAccount) -> Result<(), SeedE
         let what = format!(".policies[{i}] ({})", policy.name);
         let mut params = vec![
             pair("PolicyName", policy.name.clone()),
-            pair("PolicyDocument", policy.document.to_json()),
+            pair("PolicyDocument", policy.document.to_json(&s.partition)),
         ];
         params.extend(optional("Path", policy.path.as_deref()));
         params.extend(optional("Description", policy.description.as_deref()));
@@ -422,7 +435,7 @@ async fn seed_account(s: &Seeder<'_>, account: &SeedAccount) -> Result<(), SeedE
             holder.clone(),
             pair(
                 "AssumeRolePolicyDocument",
-                role.assume_role_policy.to_json(),
+                role.assume_role_policy.to_json(&s.partition),
             ),
         ];
         params.extend(optional("Path", role.path.as_deref()));
@@ -469,7 +482,7 @@ async fn grant(
             vec![
                 holder.clone(),
                 pair("PolicyName", policy.name.clone()),
-                pair("PolicyDocument", policy.document.to_json()),
+                pair("PolicyDocument", policy.document.to_json(&s.partition)),
             ],
         )
         .await?;
