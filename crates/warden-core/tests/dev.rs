@@ -227,3 +227,70 @@ async fn a_bad_seed_names_its_place_and_the_operations_answer() {
             .starts_with("seed accounts[0]: CreateAccount: InvalidInput"),
     );
 }
+
+mod arbitrary_seeds {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text a seed author might write, odd characters included.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9+=,.@_-]{1,20}",
+            "[ -~]{0,30}",
+            "\\PC{0,10}",
+            Just(String::new()),
+        ]
+    }
+
+    fn user() -> impl Strategy<Value = serde_json::Value> {
+        (
+            text(),
+            proptest::option::of(text()),
+            proptest::collection::btree_map(text(), text(), 0..3),
+            proptest::option::of(text()),
+            proptest::collection::vec((text(), text()), 0..3),
+        )
+            .prop_map(|(name, path, tags, document, keys)| {
+                let mut user = serde_json::json!({"name": name, "tags": tags});
+                if let Some(path) = path {
+                    user["path"] = path.into();
+                }
+                if let Some(document) = document {
+                    user["policies"] = serde_json::json!([{"name": "p", "document": document}]);
+                }
+                user["access_keys"] = keys
+                    .into_iter()
+                    .map(|(id, secret)| serde_json::json!({"id": id, "secret": secret}))
+                    .collect();
+                user
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever a seed holds, dev mode either starts from it or names the seed's fault: it
+        /// never panics and never fails inside the store.
+        #[test]
+        fn a_seed_starts_or_names_its_fault(
+            users in proptest::collection::vec(user(), 0..4),
+            alias in proptest::option::of(text()),
+        ) {
+            let seed = serde_json::json!({"accounts": [{"alias": alias, "users": users}]});
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let result = runtime.block_on(DevWorlds::start(DevOptions {
+                seed: Some(serde_json::from_value(seed).unwrap()),
+                ..options(false, None)
+            }));
+            match result {
+                Ok(_) => {}
+                Err(StartError::Seed(e)) => {
+                    prop_assert!(e.to_string().starts_with("seed accounts[0]"), "{e}");
+                    prop_assert!(e.code != "InternalFailure", "{e}");
+                }
+                Err(other) => prop_assert!(false, "not a seed error: {other:?}"),
+            }
+        }
+    }
+}
