@@ -192,6 +192,8 @@ def start_moto(log_dir: Path, timeout: float = 60.0) -> Server:
     stderr = open(log_dir / "stderr.log", "ab")
     env = _clean_env()
     env["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
+    # AWS managed policies exist in every account; moto loads them only when asked.
+    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     process = subprocess.Popen(
         [moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=stderr, env=env
     )

@@ -580,7 +580,7 @@ fn decide(cx: &RequestCx, user: &User, target: &Target) -> Result<(), ServiceErr
     Err(access_denied(message))
 }
 
-fn access_denied(message: String) -> ServiceError {
+pub(crate) fn access_denied(message: String) -> ServiceError {
     ServiceError {
         code: "AccessDenied".into(),
         message,

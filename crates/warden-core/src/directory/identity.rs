@@ -132,7 +132,12 @@ impl Account {
 
     /// Forgets a deleted entity in the usage sets of every managed policy.
     pub(super) fn forget_in_policies(&mut self, entity: &EntityRef) {
-        for policy in self.managed.by_name.values_mut() {
+        for policy in self
+            .managed
+            .by_name
+            .values_mut()
+            .chain(self.aws_policies.values_mut())
+        {
             policy.attached_to.remove(entity);
             policy.boundary_of.remove(entity);
         }

@@ -5,9 +5,13 @@
 //! applying each committed write's changes — the same function both times, so what a node
 //! serves is exactly what the store holds.
 
+mod aws_managed;
 mod identity;
 mod objects;
 
+pub use aws_managed::{AWS_ACCOUNT, Detail, is_aws_managed_arn};
+
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -185,6 +189,8 @@ pub struct Account {
     pub signing_certificates: BTreeMap<String, SigningCertificateRecord>,
     pub alias: Option<String>,
     pub deletion_tasks: BTreeMap<String, DeletionTaskRecord>,
+    /// The AWS managed policies this account uses, by name (see `aws_managed.rs`).
+    aws_policies: BTreeMap<String, ManagedPolicy>,
 }
 
 impl Account {
@@ -210,6 +216,7 @@ impl Account {
             signing_certificates: BTreeMap::new(),
             alias: None,
             deletion_tasks: BTreeMap::new(),
+            aws_policies: BTreeMap::new(),
         }
     }
 
@@ -217,13 +224,30 @@ impl Account {
         self.roles.get(name)
     }
 
-    /// A customer managed policy of this account by ARN (paths must match exactly).
+    /// A managed policy this account holds or uses, by ARN (paths must match exactly): its
+    /// customer managed policies, and the AWS managed policies attached or used as a boundary
+    /// here.
     pub fn managed_by_arn(&self, arn: &str) -> Option<&ManagedPolicy> {
         let name = arn.rsplit('/').next()?;
+        if is_aws_managed_arn(arn) {
+            return self.aws_policies.get(name).filter(|p| p.arn == arn);
+        }
         self.managed.get(name).filter(|p| p.arn == arn)
     }
 
+    /// Any managed policy an ARN names: a customer managed policy of this account, or an AWS
+    /// managed policy (which exists in every account).
+    pub fn policy_by_arn(&self, arn: &str) -> Option<Cow<'_, ManagedPolicy>> {
+        if is_aws_managed_arn(arn) {
+            return self.aws_managed_by_arn(arn);
+        }
+        self.managed_by_arn(arn).map(Cow::Borrowed)
+    }
+
     fn managed_by_arn_mut(&mut self, arn: &str) -> Option<&mut ManagedPolicy> {
+        if is_aws_managed_arn(arn) {
+            return self.aws_managed_mut(arn);
+        }
         let name = arn.rsplit('/').next()?;
         self.managed
             .by_name

@@ -9,7 +9,7 @@ use super::managed::{count, version_output};
 use super::profiles::profile_output;
 use super::roles::trust_document;
 use super::{account, boundary_output, tags};
-use crate::directory::{Account, Directory, InlinePolicy};
+use crate::directory::{Account, Directory, InlinePolicy, ManagedPolicy};
 use crate::pagination::paginate;
 use crate::{Core, RequestCx};
 
@@ -126,32 +126,43 @@ fn details(dir: &Directory, account: &Account, filter: &[String]) -> Vec<(String
     }
     if wanted("LocalManagedPolicy") {
         for (key, p) in &account.managed.by_name {
-            let r = &p.record;
-            out.push((
-                format!("3{key}"),
-                Detail::Policy(iam::ManagedPolicyDetail {
-                    policy_name: Some(r.name.clone()),
-                    policy_id: Some(r.policy_id.clone()),
-                    arn: Some(p.arn.clone()),
-                    path: Some(r.path.clone()),
-                    default_version_id: Some(r.default_version.clone()),
-                    attachment_count: Some(count(p.attached_to.len())),
-                    permissions_boundary_usage_count: Some(count(p.boundary_of.len())),
-                    is_attachable: Some(true),
-                    description: r.description.clone(),
-                    create_date: Some(r.created),
-                    update_date: Some(r.updated),
-                    policy_version_list: Some(
-                        r.versions
-                            .iter()
-                            .map(|v| version_output(r, v, true))
-                            .collect(),
-                    ),
-                }),
-            ));
+            out.push((format!("3{key}"), Detail::Policy(policy_detail(p))));
+        }
+    }
+    // AWS managed policies exist in every account; the details list those this account uses.
+    if wanted("AWSManagedPolicy") {
+        for p in account
+            .used_aws_policies()
+            .filter(|p| !p.attached_to.is_empty() || !p.boundary_of.is_empty())
+        {
+            let key = format!("4{}", p.record.name.to_lowercase());
+            out.push((key, Detail::Policy(policy_detail(p))));
         }
     }
     out
+}
+
+fn policy_detail(p: &ManagedPolicy) -> iam::ManagedPolicyDetail {
+    let r = &p.record;
+    iam::ManagedPolicyDetail {
+        policy_name: Some(r.name.clone()),
+        policy_id: Some(r.policy_id.clone()),
+        arn: Some(p.arn.clone()),
+        path: Some(r.path.clone()),
+        default_version_id: Some(r.default_version.clone()),
+        attachment_count: Some(count(p.attached_to.len())),
+        permissions_boundary_usage_count: Some(count(p.boundary_of.len())),
+        is_attachable: Some(true),
+        description: r.description.clone(),
+        create_date: Some(r.created),
+        update_date: Some(r.updated),
+        policy_version_list: Some(
+            r.versions
+                .iter()
+                .map(|v| version_output(r, v, true))
+                .collect(),
+        ),
+    }
 }
 
 impl Core {

@@ -1,5 +1,7 @@
 //! Customer managed policies and their versions.
 
+use std::borrow::Cow;
+
 use warden_policy::validate::PolicyKind;
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, errors};
@@ -7,9 +9,9 @@ use warden_store::{
     Change, EntityRef, ManagedPolicyRecord, Object, ObjectKey, ObjectKind, PolicyVersionRecord,
 };
 
-use super::{account, check_document, find_policy, limit_exceeded, stamp, tags};
-use crate::directory::{Account, ManagedPolicy};
-use crate::pagination::paginate;
+use super::{account, check_document, find_own_policy, find_policy, limit_exceeded, stamp, tags};
+use crate::directory::{Account, Detail, ManagedPolicy};
+use crate::pagination::{paginate, paginate_unsorted};
 use crate::{Core, RequestCx, ids};
 
 /// AWS's fixed limit of versions per managed policy.
@@ -89,13 +91,18 @@ fn attached_as(policy: &ManagedPolicy, usage: Option<&str>) -> bool {
 }
 
 impl Core {
+    /// The record of a customer managed policy `action` is about to change.
     fn policy_record(
         &self,
         cx: &RequestCx,
         arn: &str,
+        action: &str,
     ) -> Result<ManagedPolicyRecord, ServiceError> {
         let dir = self.read();
-        Ok(find_policy(account(&dir, &cx.caller)?, arn)?.record.clone())
+        let account = account(&dir, &cx.caller)?;
+        Ok(find_own_policy(account, &cx.caller, arn, action)?
+            .record
+            .clone())
     }
 
     pub(crate) async fn create_policy_op(
@@ -144,7 +151,7 @@ impl Core {
         let dir = self.read();
         let policy = find_policy(account(&dir, &cx.caller)?, &arn)?;
         Ok(iam::CreatePolicyResponse {
-            policy: Some(policy_output(policy, PolicyView::Full)),
+            policy: Some(policy_output(&policy, PolicyView::Full)),
         })
     }
 
@@ -156,7 +163,7 @@ impl Core {
         let dir = self.read();
         let policy = find_policy(account(&dir, &cx.caller)?, &i.policy_arn)?;
         Ok(iam::GetPolicyResponse {
-            policy: Some(policy_output(policy, PolicyView::Full)),
+            policy: Some(policy_output(&policy, PolicyView::Full)),
         })
     }
 
@@ -168,7 +175,8 @@ impl Core {
         let _writer = self.writer.lock().await;
         let policy_id = {
             let dir = self.read();
-            let policy = find_policy(account(&dir, &cx.caller)?, &i.policy_arn)?;
+            let account = account(&dir, &cx.caller)?;
+            let policy = find_own_policy(account, &cx.caller, &i.policy_arn, "iam:DeletePolicy")?;
             if !policy.attached_to.is_empty() || !policy.boundary_of.is_empty() {
                 return Err(ServiceError::new(
                     errors::DELETE_CONFLICT,
@@ -199,22 +207,41 @@ impl Core {
         let dir = self.read();
         let account = account(&dir, &cx.caller)?;
         let prefix = i.path_prefix.as_deref().unwrap_or("/");
-        // AWS managed policies (Scope=AWS) come with the catalog; this account's are Local.
-        let local = !matches!(i.scope.as_deref(), Some("AWS"));
+        let scope = i.scope.as_deref().unwrap_or("All");
         let only_attached = i.only_attached.unwrap_or(false);
         let usage = i.policy_usage_filter.as_deref();
-        let page = paginate(
-            account
-                .managed
-                .by_name
-                .iter()
-                .filter(|_| local)
-                .filter(|(_, p)| p.record.path.starts_with(prefix))
-                .filter(|(_, p)| !only_attached || attached_as(p, usage))
-                .map(|(k, p)| (k.clone(), p)),
-            i.marker.as_deref(),
-            i.max_items,
-        )?;
+        let local = account
+            .managed
+            .by_name
+            .values()
+            .filter(|_| scope != "AWS")
+            .map(Cow::Borrowed);
+        // AWS managed policies come from the catalog; only the attached ones need this account's
+        // copy (and `OnlyAttached` needs nothing else).
+        let aws: Vec<Cow<'_, ManagedPolicy>> = match (scope, only_attached) {
+            ("Local", _) => Vec::new(),
+            (_, true) => account.used_aws_policies().map(Cow::Borrowed).collect(),
+            (_, false) => match warden_catalog::aws_managed_policies() {
+                Ok(all) => all
+                    .all()
+                    .iter()
+                    .filter(|p| p.path.starts_with(prefix))
+                    .map(|p| account.aws_managed_view(p, Detail::Listing))
+                    .collect(),
+                Err(e) => {
+                    tracing::error!(error = %e, "the AWS managed policies are unavailable");
+                    return Err(ServiceError::internal());
+                }
+            },
+        };
+        let rows: Vec<(String, Cow<'_, ManagedPolicy>)> = local
+            .chain(aws)
+            .filter(|p| p.record.path.starts_with(prefix))
+            .filter(|p| !only_attached || attached_as(p, usage))
+            // Name order; a customer policy may share an AWS managed policy's name.
+            .map(|p| (format!("{}\u{0}{}", p.record.name.to_lowercase(), p.arn), p))
+            .collect();
+        let page = paginate_unsorted(rows, i.marker.as_deref(), i.max_items)?;
         Ok(iam::ListPoliciesResponse {
             policies: Some(
                 page.items
@@ -234,7 +261,7 @@ impl Core {
     ) -> Result<iam::CreatePolicyVersionResponse, ServiceError> {
         check_document(&i.policy_document, PolicyKind::Managed)?;
         let _writer = self.writer.lock().await;
-        let mut record = self.policy_record(cx, &i.policy_arn)?;
+        let mut record = self.policy_record(cx, &i.policy_arn, "iam:CreatePolicyVersion")?;
         if record.versions.len() >= VERSIONS_PER_POLICY {
             return Err(ServiceError::new(
                 errors::LIMIT_EXCEEDED,
@@ -285,7 +312,7 @@ impl Core {
         i: iam::DeletePolicyVersionRequest,
     ) -> Result<(), ServiceError> {
         let _writer = self.writer.lock().await;
-        let mut record = self.policy_record(cx, &i.policy_arn)?;
+        let mut record = self.policy_record(cx, &i.policy_arn, "iam:DeletePolicyVersion")?;
         if !record.versions.iter().any(|v| v.version_id == i.version_id) {
             return Err(no_such_version(&i.policy_arn, &i.version_id));
         }
@@ -338,7 +365,7 @@ impl Core {
         i: iam::SetDefaultPolicyVersionRequest,
     ) -> Result<(), ServiceError> {
         let _writer = self.writer.lock().await;
-        let mut record = self.policy_record(cx, &i.policy_arn)?;
+        let mut record = self.policy_record(cx, &i.policy_arn, "iam:SetDefaultPolicyVersion")?;
         if !record.versions.iter().any(|v| v.version_id == i.version_id) {
             return Err(no_such_version(&i.policy_arn, &i.version_id));
         }

@@ -22,7 +22,9 @@ use warden_policy::validate::{PolicyKind, validate_text};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, errors};
 
-use crate::directory::{Account, Directory, Group, ManagedPolicy, Role, User};
+use std::borrow::Cow;
+
+use crate::directory::{Account, Directory, Group, ManagedPolicy, Role, User, is_aws_managed_arn};
 use crate::{Caller, RequestCx};
 
 pub(crate) fn no_such_user(name: &str) -> ServiceError {
@@ -58,10 +60,33 @@ pub(crate) fn find_role<'a>(account: &'a Account, name: &str) -> Result<&'a Role
     account.role(name).ok_or_else(|| no_such_role(name))
 }
 
+/// A managed policy by ARN: this account's, or an AWS managed policy.
 pub(crate) fn find_policy<'a>(
     account: &'a Account,
     arn: &str,
+) -> Result<Cow<'a, ManagedPolicy>, ServiceError> {
+    account
+        .policy_by_arn(arn)
+        .ok_or_else(|| no_such_policy(arn))
+}
+
+/// A customer managed policy to change. AWS managed policies belong to AWS: a change to one is
+/// refused as AWS refuses a change to another account's resource.
+pub(crate) fn find_own_policy<'a>(
+    account: &'a Account,
+    caller: &Caller,
+    arn: &str,
+    action: &str,
 ) -> Result<&'a ManagedPolicy, ServiceError> {
+    if is_aws_managed_arn(arn) && account.policy_by_arn(arn).is_some() {
+        // The policy is the `aws` account's, and no resource-based policy lets anyone else
+        // change it: AWS's cross-account denial.
+        return Err(crate::authz::access_denied(format!(
+            "User: {} is not authorized to perform: {action} on resource: policy {arn} because \
+             no resource-based policy allows the {action} action",
+            caller.arn
+        )));
+    }
     account
         .managed_by_arn(arn)
         .ok_or_else(|| no_such_policy(arn))

@@ -158,7 +158,7 @@ pub(crate) fn role_output(dir: &Directory, role: &Role, view: RoleView) -> iam::
 /// A permissions boundary must name a managed policy that exists.
 pub(super) fn check_boundary(account: &Account, arn: Option<&str>) -> Result<(), ServiceError> {
     match arn {
-        Some(arn) if account.managed_by_arn(arn).is_none() => Err(no_such_policy(arn)),
+        Some(arn) if account.policy_by_arn(arn).is_none() => Err(no_such_policy(arn)),
         _ => Ok(()),
     }
 }

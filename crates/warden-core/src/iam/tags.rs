@@ -128,6 +128,7 @@ impl Core {
         cx: &RequestCx,
         kind: Tagged,
         id: &str,
+        tagging: bool,
         change: impl FnOnce(&[Tag]) -> Result<Vec<Tag>, ServiceError>,
     ) -> Result<(), ServiceError> {
         let _writer = self.writer.lock().await;
@@ -141,7 +142,14 @@ impl Core {
                     Object::Role(r)
                 }
                 Tagged::Policy => {
-                    let mut r = super::find_policy(account, id)?.record.clone();
+                    let action = if tagging {
+                        "iam:TagPolicy"
+                    } else {
+                        "iam:UntagPolicy"
+                    };
+                    let mut r = super::find_own_policy(account, &cx.caller, id, action)?
+                        .record
+                        .clone();
                     r.tags = change(&r.tags)?;
                     Object::ManagedPolicy(r)
                 }
@@ -167,7 +175,7 @@ impl Core {
         id: &str,
         tags: &[iam::Tag],
     ) -> Result<(), ServiceError> {
-        self.retag(cx, kind, id, |old| merge(old, tags, &self.quotas))
+        self.retag(cx, kind, id, true, |old| merge(old, tags, &self.quotas))
             .await
     }
 
@@ -178,7 +186,8 @@ impl Core {
         id: &str,
         keys: &[String],
     ) -> Result<(), ServiceError> {
-        self.retag(cx, kind, id, |old| Ok(remove(old, keys))).await
+        self.retag(cx, kind, id, false, |old| Ok(remove(old, keys)))
+            .await
     }
 
     pub(crate) fn list_tags(
