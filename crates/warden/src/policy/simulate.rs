@@ -5,7 +5,8 @@
 //! `{"id", "request": {"principal", "action", "resource", "resource_account"?, "context"?},
 //!   "identity_policies": [..], "permissions_boundary"?, "session_policy"?, "resource_policy"?,
 //!   "scps"?: [[..], ..], "rcps"?: [[..], ..], "resource_policy_required"?: bool}`.
-//! Policies are JSON objects (or strings holding policy JSON). An invalid case gives
+//! Policies are JSON objects, strings holding policy JSON, or the ARN of an AWS managed policy
+//! (`"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"`). An invalid case gives
 //! `{"id", "error"}` and the stream goes on.
 
 use std::io::{BufRead, BufWriter, Write};
@@ -274,6 +275,16 @@ fn policy_set(json: &Json, what: &str) -> Result<PolicySet, String> {
 
 fn compile(json: &Json, what: &str) -> Result<CompiledPolicy, String> {
     let doc = match json {
+        // An AWS managed policy by ARN: its default version, from the catalog.
+        Json::String(arn) if arn.starts_with("arn:") => {
+            let policies = warden_catalog::aws_managed_policies().map_err(|e| e.to_string())?;
+            let policy = policies
+                .by_arn(arn)
+                .ok_or_else(|| format!("`{what}`: `{arn}` is not an AWS managed policy"))?;
+            let doc =
+                PolicyDocument::parse(&policy.document).map_err(|e| format!("`{what}`: {e}"))?;
+            return Ok(CompiledPolicy::compile(&doc).with_name(arn));
+        }
         Json::String(text) => PolicyDocument::parse(text),
         other => PolicyDocument::from_json(other),
     }
@@ -323,6 +334,40 @@ mod tests {
         assert_eq!(out["matched_statements"][0]["sid"], "S");
         assert_eq!(out["matched_statements"][0]["policy_type"], "identity");
         assert_eq!(out["missing_context_values"], json!([]));
+    }
+
+    #[test]
+    fn aws_managed_policies_are_named_by_arn() {
+        let case = |action: &str, resource: &str| {
+            simulate_line(&format!(
+                r#"{{"id":"s3","request":{{"principal":"arn:aws:iam::111111111111:user/alice","action":"{action}","resource":"{resource}"}},
+                   "identity_policies":["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]}}"#
+            ))
+        };
+        let read = case("s3:GetObject", "arn:aws:s3:::bucket/key");
+        assert_eq!(read["decision"], "allowed", "{read}");
+        assert_eq!(read["matched_statements"][0]["policy_type"], "identity");
+        assert_eq!(
+            case("s3:ListBucket", "arn:aws:s3:::bucket")["decision"],
+            "allowed"
+        );
+        assert_eq!(
+            case("s3:PutObject", "arn:aws:s3:::bucket/key")["decision"],
+            "implicitDeny"
+        );
+        assert_eq!(
+            case("s3:DeleteBucket", "arn:aws:s3:::bucket")["decision"],
+            "implicitDeny"
+        );
+        let unknown = simulate_line(
+            r#"{"id":1,"request":{"principal":"*","action":"a:b","resource":"*"},"identity_policies":["arn:aws:iam::aws:policy/NoSuchPolicy"]}"#,
+        );
+        assert!(
+            unknown["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("is not an AWS managed policy")),
+            "{unknown}"
+        );
     }
 
     #[test]
