@@ -716,3 +716,57 @@ async fn permissions_boundaries() {
         .await
         .or_fail("DeletePolicy once no longer a boundary");
 }
+
+#[tokio::test]
+async fn aws_managed_read_only_access_is_attachable_and_grants_reads_only() {
+    let warden = Warden::start().await;
+    let iam = warden.root_iam().await;
+    let arn = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let policy = get_policy(&iam, arn).await;
+    assert_eq!(policy.policy_name(), Some("ReadOnlyAccess"));
+    assert_eq!(policy.attachment_count(), Some(0));
+    // Every page of Scope=AWS, through the SDK's marker handling.
+    let mut arns = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = iam
+            .list_policies()
+            .scope(PolicyScopeType::Aws)
+            .set_marker(marker)
+            .max_items(500)
+            .send()
+            .await
+            .or_fail("ListPolicies");
+        arns.extend(
+            page.policies()
+                .iter()
+                .filter_map(|p| p.arn().map(str::to_owned)),
+        );
+        marker = page.marker().map(str::to_owned);
+        if !page.is_truncated() {
+            break;
+        }
+    }
+    assert!(arns.len() > 1000, "{}", arns.len());
+    assert!(arns.iter().any(|a| a == arn));
+    assert!(
+        arns.iter()
+            .all(|a| a.starts_with("arn:aws:iam::aws:policy/"))
+    );
+
+    let name = unique("reader");
+    let (key, secret) = warden_sdk_tests::user_with_key(&iam, &name).await;
+    iam.attach_user_policy()
+        .user_name(&name)
+        .policy_arn(arn)
+        .send()
+        .await
+        .or_fail("AttachUserPolicy");
+    assert_eq!(get_policy(&iam, arn).await.attachment_count(), Some(1));
+    let reader = warden.iam(&key, &secret).await;
+    reader.list_roles().send().await.or_fail("ListRoles");
+    let denied = service_failure(reader.create_group().group_name(unique("g")).send().await);
+    assert_eq!(denied.code, "AccessDenied");
+    let change = service_failure(iam.delete_policy().policy_arn(arn).send().await);
+    assert_eq!(change.code, "AccessDenied");
+}
