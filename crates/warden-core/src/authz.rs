@@ -33,7 +33,7 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    fn new(action: &'static str, resource: String) -> Target {
+    pub(crate) fn new(action: &'static str, resource: String) -> Target {
         Target {
             action,
             resource,

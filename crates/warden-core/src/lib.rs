@@ -411,6 +411,18 @@ impl Core {
         self.apply(&changes);
     }
 
+    /// Authorizes a call of one of Warden's own endpoints (outside the IAM and STS APIs): the
+    /// caller's policies must allow `action` on `resource`, as for any IAM operation.
+    pub fn authorize_action(
+        &self,
+        cx: &RequestCx,
+        action: &'static str,
+        resource: &str,
+    ) -> Result<(), ServiceError> {
+        let dir = self.read();
+        authz::authorize(cx, &dir, &authz::Target::new(action, resource.to_owned()))
+    }
+
     /// Answers one IAM request: authorize, then run the operation.
     pub async fn handle_iam(
         &self,

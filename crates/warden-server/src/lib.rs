@@ -5,6 +5,8 @@
 //! and every authenticated request goes to [`Core::handle_iam`], which authorizes it before the
 //! operation runs.
 
+mod advice;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +47,7 @@ pub fn router(backend: impl Into<Backend>) -> Router {
     Router::new()
         .route("/_warden/health", get(health))
         .route("/_warden/reset", post(reset))
+        .route("/v1/policy/lint", post(advice::lint_endpoint))
         .fallback(query_endpoint)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(backend.into())
@@ -160,29 +163,10 @@ async fn query_endpoint(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
-            let error = ServiceError {
-                code: if too_large {
-                    "RequestEntityTooLarge"
-                } else {
-                    "MalformedInput"
-                }
-                .into(),
-                message: format!(
-                    "The request body could not be read ({}); requests are limited to \
-                     {MAX_BODY_BYTES} bytes.",
-                    rejection.body_text()
-                ),
-                status: rejection.status().as_u16(),
-                sender_fault: true,
-            };
-            return error_response(iam::NAMESPACE, &error, &request_id);
+            return error_response(iam::NAMESPACE, &body_error(&rejection), &request_id);
         }
     };
-    let header_pairs: Vec<(&str, &str)> = headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
-        .collect();
+    let header_pairs = header_pairs(&headers);
     let http = HttpRequest {
         method: method.as_str(),
         path: uri.path(),
@@ -190,33 +174,12 @@ async fn query_endpoint(
         headers: &header_pairs,
         body: &body,
     };
-    let now = OffsetDateTime::now_utc();
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let core = match core_for(&backend, &http, user_agent).await {
-        Ok(core) => core,
+    let (core, cx, service) = match authenticate(&backend, &http, peer, &headers).await {
+        Ok(authenticated) => authenticated,
         Err(e) => return error_response(namespace_of(&http), &e, &request_id),
     };
-    let authenticated = match unsigned_dev_caller(&core, &http, user_agent) {
-        Some(a) => a,
-        None => match core.authenticate(&http, now) {
-            Ok(a) => a,
-            Err(e) => return error_response(namespace_of(&http), &e, &request_id),
-        },
-    };
-    let cx = RequestCx {
-        info: RequestInfo {
-            now,
-            source_ip: Some(peer.ip()),
-            user_agent: user_agent.map(str::to_owned),
-            secure_transport: false,
-            region: authenticated.region,
-        },
-        caller: authenticated.caller,
-    };
     let params = Params::parse(http.query, http.body);
-    match authenticated.service.as_str() {
+    match service.as_str() {
         "iam" => {
             let result = match iam::decode_request(&params) {
                 Ok(request) => core.handle_iam(&cx, request).await,
@@ -252,6 +215,63 @@ async fn query_endpoint(
             &request_id,
         ),
     }
+}
+
+/// Why a body could not be read, as an AWS error.
+fn body_error(rejection: &BytesRejection) -> ServiceError {
+    let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    ServiceError {
+        code: if too_large {
+            "RequestEntityTooLarge"
+        } else {
+            "MalformedInput"
+        }
+        .into(),
+        message: format!(
+            "The request body could not be read ({}); requests are limited to {MAX_BODY_BYTES} \
+             bytes.",
+            rejection.body_text()
+        ),
+        status: rejection.status().as_u16(),
+        sender_fault: true,
+    }
+}
+
+fn header_pairs(headers: &HeaderMap) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect()
+}
+
+/// Who sent `http`, on which service: the `Core` that answers it, the request's context, and
+/// the credential scope's service. Every endpoint but health and reset starts here.
+async fn authenticate(
+    backend: &Backend,
+    http: &HttpRequest<'_>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<(Arc<Core>, RequestCx, String), ServiceError> {
+    let now = OffsetDateTime::now_utc();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let core = core_for(backend, http, user_agent).await?;
+    let authenticated = match unsigned_dev_caller(&core, http, user_agent) {
+        Some(a) => a,
+        None => core.authenticate(http, now)?,
+    };
+    let cx = RequestCx {
+        info: RequestInfo {
+            now,
+            source_ip: Some(peer.ip()),
+            user_agent: user_agent.map(str::to_owned),
+            secure_transport: false,
+            region: authenticated.region,
+        },
+        caller: authenticated.caller,
+    };
+    Ok((core, cx, authenticated.service))
 }
 
 /// The namespace of an error answered before authentication finished: STS's when the request
