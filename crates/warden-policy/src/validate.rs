@@ -901,21 +901,16 @@ fn scp_wildcards_ok(value: &str) -> bool {
 
 /// What is wrong with a condition key, and AWS's text for it.
 fn condition_key_problem(key: &str) -> Option<(String, String)> {
-    let Some((vendor, name)) = key.split_once(':') else {
+    let Some((vendor, _name)) = key.split_once(':') else {
         return Some((
             format!("condition key `{key}` must be `service:name`, such as `aws:SourceIp`"),
             VENDOR_PREFIX.to_owned(),
         ));
     };
-    // Tag keys after the `/` may themselves contain colons
-    // (`aws:ResourceTag/aws:cloudformation:stack-name`), so only the name before it counts.
-    let name = name.split_once('/').map_or(name, |(n, _)| n);
-    if name.contains(':') {
-        return Some((
-            format!("condition key `{key}` has more than one colon"),
-            ONE_COLON.to_owned(),
-        ));
-    }
+    // Unlike actions, condition keys may hold more colons: AWS documents
+    // `kms:EncryptionContext:KEY`, `kms:RecipientAttestation:PCR0` and
+    // `sagemaker:ModelLifeCycle:Stage`, and tag keys may contain colons too
+    // (`aws:ResourceTag/aws:cloudformation:stack-name`).
     vendor_problem("condition key", key, vendor)
 }
 
@@ -1329,6 +1324,21 @@ mod tests {
             err.to_string().starts_with("unknown policy kind `inline`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn condition_keys_may_hold_more_colons() {
+        // KMS encryption-context keys and tag keys with colons, as in AWS's own policies.
+        for key in [
+            "kms:EncryptionContext:aws:s3:arn",
+            "kms:EncryptionContext:aws:pi:service",
+            "aws:ResourceTag/aws:cloudformation:stack-name",
+        ] {
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{{"StringEquals":{{"{key}":"x"}}}}}}]}}"#
+            );
+            assert_eq!(validate_text(&text, Identity), Vec::new(), "{key}");
+        }
     }
 
     #[test]
@@ -1866,12 +1876,9 @@ mod tests {
             &format!("{loc}nocolon"),
             VENDOR_PREFIX,
         );
-        one(
-            Identity,
-            &condition("StringEquals", "a:b:c", "\"x\""),
-            &format!("{loc}a:b:c"),
-            ONE_COLON,
-        );
+        // AWS documents keys with more colons (kms:EncryptionContext:…,
+        // sagemaker:ModelLifeCycle:Stage); the one-colon rule is for actions.
+        valid(Identity, &condition("StringEquals", "a:b:c", "\"x\""));
         one(
             Identity,
             &condition("StringEquals", "a*:b", "\"x\""),
