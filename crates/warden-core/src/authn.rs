@@ -8,8 +8,13 @@ use warden_protocol::ServiceError;
 use warden_sigv4::{HttpRequest, SigningKey};
 use warden_store::KeyUse;
 
+use std::sync::Arc;
+
+use warden_policy::{CompiledPolicy, PolicySet, Principal};
+
 use crate::directory::Account;
-use crate::{Caller, Core};
+use crate::session::{SessionClaims, SessionKind};
+use crate::{Caller, CallerSession, Core};
 
 /// The outcome of authenticating a request.
 #[derive(Debug, Clone)]
@@ -141,6 +146,28 @@ impl Core {
             Err(e) => return Err(sigv4_error(&e)),
         };
         let key_id = auth.access_key_id();
+        let claims = auth
+            .security_token()
+            .and_then(|token| SessionClaims::open(token, key_id, &self.master_key));
+        if let Some(claims) = claims {
+            let caller = self.session_caller(claims, now)?;
+            let signing_key = self.signing_key_for(
+                key_id,
+                &auth,
+                caller
+                    .session
+                    .as_ref()
+                    .map(|s| s.claims.secret.as_str())
+                    .unwrap_or_default(),
+            );
+            warden_sigv4::verify(request, &auth, &signing_key, now.unix_timestamp())
+                .map_err(|e| sigv4_error(&e))?;
+            return Ok(Authenticated {
+                caller,
+                service: auth.service().to_owned(),
+                region: auth.region().to_owned(),
+            });
+        }
         if self.accept_unknown_keys_as_root && !self.read().keys.contains_key(key_id) {
             // Dev mode: test suites sign with made-up keys, session tokens and frozen clocks.
             let caller = self.unknown_key_caller().ok_or_else(invalid_token)?;
@@ -181,6 +208,7 @@ impl Core {
                         principal: user.principal.clone(),
                         access_key_id: key_id.to_owned(),
                         tags: user.record.tags.clone(),
+                        session: None,
                     }
                 }
             };
@@ -215,6 +243,83 @@ impl Core {
         })
     }
 
+    /// The signing key of temporary credentials (cached like long-term keys' ones).
+    fn signing_key_for(
+        &self,
+        key_id: &str,
+        auth: &warden_sigv4::ParsedAuth,
+        secret: &str,
+    ) -> SigningKey {
+        let cache_id = format!(
+            "{key_id}/{}/{}/{}",
+            auth.date(),
+            auth.region(),
+            auth.service()
+        );
+        if let Some(key) = self.signing_keys.get(&cache_id) {
+            return key;
+        }
+        let key = SigningKey::derive(secret, auth.date(), auth.region(), auth.service());
+        self.signing_keys.insert(cache_id, key.clone());
+        key
+    }
+
+    /// The caller a session token stands for, as of now: the session's role (or user) must
+    /// still exist; its current policies apply, limited by the session's.
+    fn session_caller(
+        &self,
+        claims: SessionClaims,
+        now: OffsetDateTime,
+    ) -> Result<Caller, ServiceError> {
+        if claims.expires <= now {
+            return Err(ServiceError {
+                code: "ExpiredToken".into(),
+                message: "The security token included in the request is expired".to_owned(),
+                status: 403,
+                sender_fault: true,
+            });
+        }
+        let dir = self.read();
+        let account = dir.account(&claims.account_id).ok_or_else(invalid_token)?;
+        let policies = session_policies(account, &claims);
+        let (user_id, arn, mut tags) = match &claims.kind {
+            SessionKind::AssumedRole {
+                role_id,
+                role_name,
+                session_name,
+            } => {
+                let role = account.roles.by_id(role_id).ok_or_else(invalid_token)?;
+                let arn = format!(
+                    "arn:{}:sts::{}:assumed-role/{role_name}/{session_name}",
+                    account.partition,
+                    account.id()
+                );
+                (None, arn, role.record.tags.clone())
+            }
+            SessionKind::UserSession { user_id: Some(id) } => {
+                let user = account.user_by_id(id).ok_or_else(invalid_token)?;
+                (Some(id.clone()), user.arn.clone(), user.record.tags.clone())
+            }
+            SessionKind::UserSession { user_id: None } => {
+                (None, account.root_arn.clone(), Vec::new())
+            }
+        };
+        // Session tags win over the role's tags of the same key.
+        for tag in &claims.tags {
+            tags.retain(|t| !t.key.eq_ignore_ascii_case(&tag.key));
+            tags.push(tag.clone());
+        }
+        Ok(Caller {
+            account_id: account.id().to_owned(),
+            user_id,
+            principal: Principal::parse(&arn).unwrap_or_else(|_| Principal::anonymous()),
+            arn,
+            access_key_id: claims.access_key_id.clone(),
+            tags,
+            session: Some(Arc::new(CallerSession { claims, policies })),
+        })
+    }
+
     /// Whether requests without a known access key are let in (dev mode without `--enforce`).
     pub fn accepts_unknown_keys(&self) -> bool {
         self.accept_unknown_keys_as_root
@@ -245,5 +350,31 @@ pub(crate) fn root_caller(account: &Account, access_key_id: &str) -> Caller {
         principal: account.root_principal.clone(),
         access_key_id: access_key_id.to_owned(),
         tags: Vec::new(),
+        session: None,
     }
+}
+
+/// The session policies a token names, compiled: its inline policy and its managed policies'
+/// current default versions. `None` when the session has none (it then keeps its identity's
+/// permissions). A managed policy deleted since grants nothing.
+fn session_policies(account: &Account, claims: &SessionClaims) -> Option<PolicySet> {
+    if claims.policy.is_none() && claims.policy_arns.is_empty() {
+        return None;
+    }
+    let inline = claims
+        .policy
+        .as_deref()
+        .and_then(|text| CompiledPolicy::parse(text).ok())
+        .map(|p| p.with_name("session policy"));
+    let managed = claims.policy_arns.iter().filter_map(|arn| {
+        let policy = account.policy_by_arn(arn)?;
+        let compiled = match &policy.compiled {
+            Some(compiled) => compiled.clone(),
+            None => CompiledPolicy::parse(policy.default_document()?).ok()?,
+        };
+        Some(compiled.with_name(arn))
+    });
+    Some(PolicySet::new(
+        inline.into_iter().chain(managed).collect::<Vec<_>>(),
+    ))
 }

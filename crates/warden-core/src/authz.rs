@@ -4,12 +4,13 @@
 //! operation needs (from the IAM service authorization reference). An operation missing from it
 //! answers `NotImplemented`, so nothing runs undecided.
 
-use warden_policy::{Policies, RequestContext, evaluate};
+use warden_policy::{Policies, PolicySet, RequestContext, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, Request};
 use warden_store::Tag;
 
-use crate::directory::{Account, ArnScope, Directory, User};
+use crate::directory::{Account, ArnScope, Directory};
+use crate::session::SessionKind;
 use crate::{Caller, RequestCx};
 
 /// What a request asks to do.
@@ -46,7 +47,7 @@ impl Target {
         }
     }
 
-    fn with_key(mut self, key: &'static str, value: Option<&str>) -> Target {
+    pub(crate) fn with_key(mut self, key: &'static str, value: Option<&str>) -> Target {
         if let Some(value) = value {
             self.keys.push((key, value.to_owned()));
         }
@@ -537,33 +538,86 @@ pub(crate) fn authorize(
 ) -> Result<(), ServiceError> {
     let caller = &cx.caller;
     // The root user can do everything in its account; only SCPs (not yet modelled) restrict it.
-    let Some(user_id) = &caller.user_id else {
+    if caller.is_root() {
         return Ok(());
-    };
-    let Some(user) = dir
-        .account(&caller.account_id)
-        .and_then(|a| a.user_by_id(user_id))
-    else {
+    }
+    let Some(subject) = Subject::of(caller, dir) else {
         return Err(access_denied(format!(
             "User: {} is not authorized to perform: {} on resource: {}",
             caller.arn, target.action, target.resource
         )));
     };
-    decide(cx, user, target)?;
+    decide(cx, &subject, target)?;
     if let Some(role_arn) = &target.passes_role {
         let pass = Target::new("iam:PassRole", role_arn.clone())
             .with_key("iam:PassedToService", Some("ec2.amazonaws.com"));
-        decide(cx, user, &pass)?;
+        decide(cx, &subject, &pass)?;
     }
     Ok(())
 }
 
-/// One decision for a user: its identity policies, within its permissions boundary.
-fn decide(cx: &RequestCx, user: &User, target: &Target) -> Result<(), ServiceError> {
-    let ctx = request_context(cx, &user.record.user_id, target);
+/// Whose policies decide: a user's, a role session's (its role's, within the session's
+/// policies), or a root session's (everything).
+pub(crate) struct Subject<'d> {
+    /// `None` for a root session, which is not limited by identity policies.
+    pub identity: Option<&'d PolicySet>,
+    pub boundary: Option<&'d PolicySet>,
+    pub session: Option<&'d PolicySet>,
+    /// `aws:userid`: the user id, `ROLE-ID:SESSION` or the account id.
+    pub userid: String,
+}
+
+impl<'d> Subject<'d> {
+    pub(crate) fn of(caller: &'d Caller, dir: &'d Directory) -> Option<Subject<'d>> {
+        let account = dir.account(&caller.account_id)?;
+        let session = caller.session.as_deref();
+        let session_policies = session.and_then(|s| s.policies.as_ref());
+        if let Some(SessionKind::AssumedRole {
+            role_id,
+            session_name,
+            ..
+        }) = session.map(|s| &s.claims.kind)
+        {
+            let role = account.roles.by_id(role_id)?;
+            return Some(Subject {
+                identity: Some(&role.identity),
+                boundary: role.boundary.as_deref(),
+                session: session_policies,
+                userid: format!("{role_id}:{session_name}"),
+            });
+        }
+        match &caller.user_id {
+            Some(user_id) => {
+                let user = account.user_by_id(user_id)?;
+                Some(Subject {
+                    identity: Some(&user.identity),
+                    boundary: user.boundary.as_deref(),
+                    session: session_policies,
+                    userid: user_id.clone(),
+                })
+            }
+            None => Some(Subject {
+                identity: None,
+                boundary: None,
+                session: session_policies,
+                userid: caller.account_id.clone(),
+            }),
+        }
+    }
+}
+
+/// One decision: the subject's identity policies, within its permissions boundary and session
+/// policies.
+fn decide(cx: &RequestCx, subject: &Subject<'_>, target: &Target) -> Result<(), ServiceError> {
+    let Some(identity) = subject.identity else {
+        // A root session: root's permissions, narrowed only by session policies it has none of.
+        return Ok(());
+    };
+    let ctx = request_context(cx, &subject.userid, target);
     let policies = Policies {
-        identity: Some(&user.identity),
-        permissions_boundary: user.boundary.as_deref(),
+        identity: Some(identity),
+        permissions_boundary: subject.boundary,
+        session: subject.session,
         ..Policies::default()
     };
     let decision = evaluate(&ctx, &policies);
@@ -590,7 +644,7 @@ pub(crate) fn access_denied(message: String) -> ServiceError {
 }
 
 /// The condition context: global keys from the request and caller, and the target's tags.
-fn request_context(cx: &RequestCx, user_id: &str, target: &Target) -> RequestContext {
+pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) -> RequestContext {
     let caller = &cx.caller;
     let info = &cx.info;
     let mut ctx = RequestContext::new(caller.principal.clone(), target.action, &target.resource)

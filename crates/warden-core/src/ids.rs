@@ -80,6 +80,11 @@ pub fn access_key_id() -> Result<String, CoreError> {
     Ok(format!("AKIA{}", random_from(BASE32, 16)?))
 }
 
+/// The access key id of temporary credentials: `ASIA…`, as AWS's.
+pub fn temporary_access_key_id() -> Result<String, CoreError> {
+    Ok(format!("ASIA{}", random_from(BASE32, 16)?))
+}
+
 pub fn secret_access_key() -> Result<String, CoreError> {
     random_from(SECRET_ALPHABET, 40)
 }

@@ -15,19 +15,21 @@ pub mod ids;
 pub mod material;
 mod pagination;
 mod seal;
+pub mod session;
 mod sts;
 
 use std::net::IpAddr;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use time::OffsetDateTime;
-use warden_policy::Principal;
+use warden_policy::{PolicySet, Principal};
 use warden_protocol::ServiceError;
 use warden_store::{AccessKeyRecord, AccountRecord, Change, Store, StoreError, Tag};
 
 pub use authn::Authenticated;
 pub use directory::Directory;
 pub use seal::MasterKey;
+pub use session::{SessionClaims, SessionKind};
 
 /// A failure to start or an internal failure; AWS-visible failures are [`ServiceError`]s.
 #[derive(Debug, thiserror::Error)]
@@ -188,12 +190,34 @@ pub struct Caller {
     pub arn: String,
     pub principal: Principal,
     pub access_key_id: String,
+    /// `aws:PrincipalTag/*`: the user's tags, or a role session's (its role's, overridden by
+    /// its session tags).
     pub tags: Vec<Tag>,
+    /// Set when the caller signed with temporary credentials.
+    pub session: Option<Arc<CallerSession>>,
+}
+
+/// A caller's session, when it signed with temporary credentials.
+#[derive(Debug)]
+pub struct CallerSession {
+    pub claims: SessionClaims,
+    /// The session policies, compiled; `None` when the session was created without any.
+    pub policies: Option<PolicySet>,
 }
 
 impl Caller {
+    /// The account's root user with its long-term keys (a root session is not: it cannot act
+    /// as root everywhere).
     pub fn is_root(&self) -> bool {
-        self.user_id.is_none()
+        self.user_id.is_none() && self.session.is_none()
+    }
+
+    /// The role session's role id, when the caller is one.
+    pub fn role_id(&self) -> Option<&str> {
+        match &self.session.as_ref()?.claims.kind {
+            SessionKind::AssumedRole { role_id, .. } => Some(role_id),
+            SessionKind::UserSession { .. } => None,
+        }
     }
 }
 
@@ -429,6 +453,20 @@ impl Core {
         cx: &RequestCx,
         request: warden_protocol::iam::Request,
     ) -> Result<warden_protocol::iam::Response, ServiceError> {
+        if matches!(
+            cx.caller.session.as_ref().map(|s| &s.claims.kind),
+            Some(SessionKind::UserSession { .. })
+        ) {
+            // AWS: GetSessionToken credentials call IAM only when MFA was used, and MFA devices
+            // do not exist here yet.
+            return Err(authz::access_denied(format!(
+                "User: {} is not authorized to perform: iam:{} because you cannot call any IAM \
+                 API operations with credentials from GetSessionToken unless MFA \
+                 authentication information is included in the request",
+                cx.caller.arn,
+                request.operation().name()
+            )));
+        }
         {
             let dir = self.read();
             let target = authz::iam_target(&request, &cx.caller, &dir)?;

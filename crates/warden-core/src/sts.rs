@@ -1,9 +1,96 @@
-//! STS operations. Only `GetCallerIdentity` exists so far; it needs no permission, as in AWS.
+//! STS: `GetCallerIdentity`, `AssumeRole` and `GetSessionToken`.
+//!
+//! `GetCallerIdentity` needs no permission (AWS documents it). `AssumeRole` is authorized here,
+//! not through the IAM table: its decision needs the role's trust policy as the resource policy,
+//! which "must explicitly allow" the caller (within one account a trust policy naming the
+//! caller suffices; naming the account needs the caller's identity policy too; across accounts
+//! both must allow — the engine's `resource_policy_required` rules).
 
+use time::{Duration, OffsetDateTime};
+use warden_policy::validate::PolicyKind;
+use warden_policy::{CompiledPolicy, Policies, PolicySet, evaluate};
 use warden_protocol::ServiceError;
-use warden_protocol::sts::{self, Handler, Request};
+use warden_protocol::sts::{self, Handler, Request, errors};
+use warden_store::{Change, Object, RoleLastUse, Tag};
 
-use crate::{Core, RequestCx};
+use crate::authz::{Subject, Target, access_denied, request_context};
+use crate::directory::{Directory, Role};
+use crate::iam::roles::trust_document;
+use crate::session::{SessionClaims, SessionKind};
+use crate::{Caller, Core, RequestCx, ids};
+
+/// AWS's limits on sessions.
+const DEFAULT_DURATION: i32 = 3600;
+const MIN_DURATION: i32 = 900;
+/// Role chaining caps a session at an hour, whatever the role allows.
+const CHAINED_MAX_DURATION: i32 = 3600;
+/// `GetSessionToken`: 36 hours for users, 1 hour for the root user.
+const USER_SESSION_MAX: i32 = 129_600;
+const ROOT_SESSION_MAX: i32 = 3600;
+const USER_SESSION_DEFAULT: i32 = 43_200;
+/// The packed size session policies and tags may take, in characters (AWS does not publish its
+/// packing; this counts the policy without whitespace, the ARNs and the tags).
+const PACKED_LIMIT: usize = 2048;
+const SESSION_TAGS_MAX: usize = 50;
+
+fn validation(message: impl Into<String>) -> ServiceError {
+    ServiceError::new(warden_protocol::common::VALIDATION_ERROR, message)
+}
+
+fn not_authorized(caller: &Caller, action: &str, resource: &str) -> ServiceError {
+    access_denied(format!(
+        "User: {} is not authorized to perform: {action} on resource: {resource}",
+        caller.arn
+    ))
+}
+
+/// The role an ARN names among the accounts this server holds, with its account's directory.
+fn find_role<'d>(dir: &'d Directory, arn: &str) -> Option<&'d Role> {
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    if partition != dir.partition || !resource.starts_with("role/") {
+        return None;
+    }
+    let name = resource.rsplit('/').next()?;
+    dir.account(account)?.role(name).filter(|r| r.arn == arn)
+}
+
+/// The packed size of session policies and tags, as a percentage of the limit.
+fn packed_percent(policy: Option<&str>, arns: &[String], tags: &[Tag]) -> usize {
+    let policy = policy.map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count());
+    let arns: usize = arns.iter().map(String::len).sum();
+    let tags: usize = tags.iter().map(|t| t.key.len() + t.value.len()).sum();
+    (policy + arns + tags) * 100 / PACKED_LIMIT
+}
+
+/// New temporary credentials for `claims` (whose key id and secret this fills in).
+fn issue(core: &Core, mut claims: SessionClaims) -> Result<sts::Credentials, ServiceError> {
+    claims.access_key_id = ids::temporary_access_key_id().map_err(|_| ServiceError::internal())?;
+    claims.secret = ids::secret_access_key().map_err(|_| ServiceError::internal())?;
+    let token = claims.seal(&core.master_key).map_err(|e| {
+        tracing::error!(error = %e, "cannot seal a session token");
+        ServiceError::internal()
+    })?;
+    Ok(sts::Credentials {
+        access_key_id: claims.access_key_id,
+        secret_access_key: claims.secret,
+        session_token: token,
+        expiration: claims.expires,
+    })
+}
+
+fn whole_seconds(now: OffsetDateTime) -> OffsetDateTime {
+    now.replace_nanosecond(0).unwrap_or(now)
+}
 
 impl Handler for Core {
     type Context = RequestCx;
@@ -14,31 +101,378 @@ impl Handler for Core {
         _input: sts::GetCallerIdentityRequest,
     ) -> Result<sts::GetCallerIdentityResponse, ServiceError> {
         let caller = &cx.caller;
-        Ok(sts::GetCallerIdentityResponse {
+        let user_id = match caller.session.as_ref().map(|s| &s.claims.kind) {
+            Some(SessionKind::AssumedRole {
+                role_id,
+                session_name,
+                ..
+            }) => format!("{role_id}:{session_name}"),
             // The root user's id is its account id.
-            user_id: Some(
-                caller
-                    .user_id
-                    .clone()
-                    .unwrap_or_else(|| caller.account_id.clone()),
-            ),
+            _ => caller
+                .user_id
+                .clone()
+                .unwrap_or_else(|| caller.account_id.clone()),
+        };
+        Ok(sts::GetCallerIdentityResponse {
+            user_id: Some(user_id),
             account: Some(caller.account_id.clone()),
             arn: Some(caller.arn.clone()),
         })
     }
+
+    async fn assume_role(
+        &self,
+        cx: &RequestCx,
+        i: sts::AssumeRoleRequest,
+    ) -> Result<sts::AssumeRoleResponse, ServiceError> {
+        let caller = &cx.caller;
+        if i.serial_number.is_some() || i.token_code.is_some() {
+            // Never accepted blindly: MFA devices arrive with their own issue.
+            return Err(access_denied(
+                "MultiFactorAuthentication failed: this server has no MFA devices yet, so no \
+                 code can be verified."
+                    .to_owned(),
+            ));
+        }
+        let policy_arns: Vec<String> = i
+            .policy_arns
+            .iter()
+            .flatten()
+            .filter_map(|p| p.arn.clone())
+            .collect();
+        let tags: Vec<Tag> = i
+            .tags
+            .iter()
+            .flatten()
+            .map(|t| Tag {
+                key: t.key.clone(),
+                value: t.value.clone(),
+            })
+            .collect();
+        let transitive = i.transitive_tag_keys.clone().unwrap_or_default();
+        check_session_tags(&tags, &transitive)?;
+        if let Some(policy) = &i.policy {
+            check_session_policy(policy)?;
+        }
+        let percent = packed_percent(i.policy.as_deref(), &policy_arns, &tags);
+        if percent > 100 {
+            return Err(ServiceError::new(
+                errors::PACKED_POLICY_TOO_LARGE,
+                format!(
+                    "Packed policy consumes {percent}% of allotted space, please use smaller \
+                     policy."
+                ),
+            ));
+        }
+        let now = whole_seconds(cx.info.now);
+        let chained = matches!(
+            caller.session.as_ref().map(|s| &s.claims.kind),
+            Some(SessionKind::AssumedRole { .. })
+        );
+        let (role_record, role_account) = {
+            let dir = self.read();
+            let Some(role) = find_role(&dir, &i.role_arn) else {
+                return Err(not_authorized(caller, "sts:AssumeRole", &i.role_arn));
+            };
+            for arn in &policy_arns {
+                if dir
+                    .account(&role.record.account_id)
+                    .and_then(|a| a.policy_by_arn(arn))
+                    .is_none()
+                {
+                    return Err(validation(format!(
+                        "The policy {arn} passed in PolicyArns does not exist or is not \
+                         attachable."
+                    )));
+                }
+            }
+            let dev_root =
+                caller.is_root() && caller.access_key_id.is_empty() && self.accepts_unknown_keys();
+            if !dev_root {
+                self.authorize_assume_role(cx, &dir, role, &i, &tags)?;
+            }
+            (role.record.clone(), role.record.account_id.clone())
+        };
+        let max = if chained {
+            CHAINED_MAX_DURATION.min(role_record.max_session_duration)
+        } else {
+            role_record.max_session_duration
+        };
+        let duration = i.duration_seconds.unwrap_or(DEFAULT_DURATION.min(max));
+        if duration < MIN_DURATION {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to \
+                 satisfy constraint: Member must have value greater than or equal to 900"
+            )));
+        }
+        if duration > max {
+            return Err(validation(if chained && duration > CHAINED_MAX_DURATION {
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles \
+                 assumed by role chaining."
+                    .to_owned()
+            } else {
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                    .to_owned()
+            }));
+        }
+        // Transitive tags of a chained session carry over into the next one.
+        let mut session_tags = tags;
+        let mut transitive_keys = transitive;
+        if let Some(previous) = caller.session.as_ref().filter(|_| chained) {
+            for key in &previous.claims.transitive_tag_keys {
+                if let Some(tag) = previous.claims.tags.iter().find(|t| &t.key == key)
+                    && !session_tags.iter().any(|t| t.key.eq_ignore_ascii_case(key))
+                {
+                    session_tags.push(tag.clone());
+                    transitive_keys.push(key.clone());
+                }
+            }
+        }
+        let source_identity = i.source_identity.clone().or_else(|| {
+            caller
+                .session
+                .as_ref()
+                .and_then(|s| s.claims.source_identity.clone())
+        });
+        let claims = SessionClaims {
+            version: 1,
+            kind: SessionKind::AssumedRole {
+                role_id: role_record.role_id.clone(),
+                role_name: role_record.name.clone(),
+                session_name: i.role_session_name.clone(),
+            },
+            account_id: role_account.clone(),
+            access_key_id: String::new(),
+            secret: String::new(),
+            issued: now,
+            expires: now + Duration::seconds(i64::from(duration)),
+            policy: i.policy.clone(),
+            policy_arns,
+            tags: session_tags,
+            transitive_tag_keys: transitive_keys,
+            source_identity: source_identity.clone(),
+            chained,
+        };
+        let credentials = issue(self, claims)?;
+        let partition = self.read().partition.clone();
+        let mut used = role_record.clone();
+        used.last_used = Some(RoleLastUse {
+            time: now,
+            region: cx.info.region.clone(),
+        });
+        {
+            let _writer = self.writer.lock().await;
+            self.commit(vec![Change::PutObject(Object::Role(used))])
+                .await?;
+        }
+        Ok(sts::AssumeRoleResponse {
+            credentials: Some(credentials),
+            assumed_role_user: Some(sts::AssumedRoleUser {
+                assumed_role_id: format!("{}:{}", role_record.role_id, i.role_session_name),
+                arn: format!(
+                    "arn:{partition}:sts::{role_account}:assumed-role/{}/{}",
+                    role_record.name, i.role_session_name
+                ),
+            }),
+            packed_policy_size: Some(i32::try_from(percent).unwrap_or(i32::MAX)),
+            source_identity,
+            session_token_utilization: None,
+            session_token_size: None,
+        })
+    }
+
+    async fn get_session_token(
+        &self,
+        cx: &RequestCx,
+        i: sts::GetSessionTokenRequest,
+    ) -> Result<sts::GetSessionTokenResponse, ServiceError> {
+        let caller = &cx.caller;
+        if caller.session.is_some() {
+            return Err(access_denied(
+                "Cannot call GetSessionToken with session credentials".to_owned(),
+            ));
+        }
+        if i.serial_number.is_some() || i.token_code.is_some() {
+            return Err(access_denied(
+                "MultiFactorAuthentication failed: this server has no MFA devices yet, so no \
+                 code can be verified."
+                    .to_owned(),
+            ));
+        }
+        let (max, default) = if caller.is_root() {
+            (ROOT_SESSION_MAX, ROOT_SESSION_MAX)
+        } else {
+            (USER_SESSION_MAX, USER_SESSION_DEFAULT)
+        };
+        let duration = i.duration_seconds.unwrap_or(default);
+        if !(MIN_DURATION..=max).contains(&duration) {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to \
+                 satisfy constraint: Member must have value between {MIN_DURATION} and {max}"
+            )));
+        }
+        let now = whole_seconds(cx.info.now);
+        let claims = SessionClaims {
+            version: 1,
+            kind: SessionKind::UserSession {
+                user_id: caller.user_id.clone(),
+            },
+            account_id: caller.account_id.clone(),
+            access_key_id: String::new(),
+            secret: String::new(),
+            issued: now,
+            expires: now + Duration::seconds(i64::from(duration)),
+            policy: None,
+            policy_arns: Vec::new(),
+            tags: Vec::new(),
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            chained: false,
+        };
+        Ok(sts::GetSessionTokenResponse {
+            credentials: Some(issue(self, claims)?),
+            session_token_utilization: None,
+            session_token_size: None,
+        })
+    }
+}
+
+fn check_session_policy(policy: &str) -> Result<(), ServiceError> {
+    match warden_policy::validate::validate_text(policy, PolicyKind::Session)
+        .into_iter()
+        .next()
+    {
+        Some(finding) => Err(ServiceError::new(
+            errors::MALFORMED_POLICY_DOCUMENT,
+            finding.aws_message,
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_session_tags(tags: &[Tag], transitive: &[String]) -> Result<(), ServiceError> {
+    if tags.len() > SESSION_TAGS_MAX {
+        return Err(validation(format!(
+            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member \
+             must have length less than or equal to {SESSION_TAGS_MAX}"
+        )));
+    }
+    for (n, tag) in tags.iter().enumerate() {
+        if tags[..n]
+            .iter()
+            .any(|t| t.key.eq_ignore_ascii_case(&tag.key))
+        {
+            return Err(validation(format!(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive: {}",
+                tag.key
+            )));
+        }
+    }
+    if let Some(key) = transitive
+        .iter()
+        .find(|k| !tags.iter().any(|t| t.key.eq_ignore_ascii_case(k)))
+    {
+        return Err(validation(format!(
+            "The specified transitive tag key {key} must be included in the requested tags."
+        )));
+    }
+    Ok(())
 }
 
 impl Core {
+    /// Decides `sts:AssumeRole` (and `sts:TagSession`, `sts:SetSourceIdentity` when the request
+    /// uses them) for the caller against the role's trust policy.
+    fn authorize_assume_role(
+        &self,
+        cx: &RequestCx,
+        dir: &Directory,
+        role: &Role,
+        i: &sts::AssumeRoleRequest,
+        tags: &[Tag],
+    ) -> Result<(), ServiceError> {
+        let caller = &cx.caller;
+        if caller.is_root()
+            || matches!(
+                caller.session.as_ref().map(|s| &s.claims.kind),
+                Some(SessionKind::UserSession { user_id: None })
+            )
+        {
+            return Err(access_denied(
+                "Roles may not be assumed by root accounts.".to_owned(),
+            ));
+        }
+        let Some(subject) = Subject::of(caller, dir) else {
+            return Err(not_authorized(caller, "sts:AssumeRole", &role.arn));
+        };
+        let trust = match CompiledPolicy::parse(&trust_document(dir, role)) {
+            Ok(policy) => PolicySet::new([policy.with_name("trust policy")]),
+            Err(_) => PolicySet::new(Vec::<CompiledPolicy>::new()),
+        };
+        let mut actions = vec!["sts:AssumeRole"];
+        if !tags.is_empty() {
+            actions.push("sts:TagSession");
+        }
+        if i.source_identity.is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        for action in actions {
+            let mut target = Target::new(action, role.arn.clone())
+                .with_key("sts:ExternalId", i.external_id.as_deref())
+                .with_key("sts:RoleSessionName", Some(&i.role_session_name))
+                .with_key("sts:SourceIdentity", i.source_identity.as_deref());
+            if !tags.is_empty() {
+                target.request_tags = tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect();
+                target.tag_keys = Some(tags.iter().map(|t| t.key.clone()).collect());
+            }
+            let ctx = request_context(cx, &subject.userid, &target)
+                .with_resource_account(Some(role.record.account_id.clone()));
+            let decision = evaluate(
+                &ctx,
+                &Policies {
+                    identity: subject.identity,
+                    permissions_boundary: subject.boundary,
+                    session: subject.session,
+                    resource: Some(&trust),
+                    resource_policy_required: true,
+                    ..Policies::default()
+                },
+            );
+            if !decision.is_allowed() {
+                return Err(access_denied(
+                    decision
+                        .denial_message(&ctx)
+                        .unwrap_or_else(|| format!("not authorized to perform: {action}")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Answers one STS request. `GetCallerIdentity` is allowed to every authenticated caller
-    /// (AWS documents that no permission is needed); every other STS operation answers
-    /// `NotImplemented` until STS arrives, so none runs without a decision.
+    /// (AWS documents that no permission is needed); `AssumeRole` decides against the trust
+    /// policy; credentials from `GetSessionToken` may call only `AssumeRole` and
+    /// `GetCallerIdentity`, as in AWS. Every other operation answers `NotImplemented`, so none
+    /// runs without a decision.
     pub async fn handle_sts(
         &self,
         cx: &RequestCx,
         request: Request,
     ) -> Result<sts::Response, ServiceError> {
+        let user_session = matches!(
+            cx.caller.session.as_ref().map(|s| &s.claims.kind),
+            Some(SessionKind::UserSession { .. })
+        );
         match request {
-            Request::GetCallerIdentity(_) => sts::dispatch(self, cx, request).await,
+            Request::GetCallerIdentity(_) | Request::AssumeRole(_) => {
+                sts::dispatch(self, cx, request).await
+            }
+            Request::GetSessionToken(_) if !user_session => sts::dispatch(self, cx, request).await,
+            Request::GetSessionToken(_) => Err(access_denied(
+                "Cannot call GetSessionToken with session credentials".to_owned(),
+            )),
             other => Err(ServiceError::not_implemented(other.operation().name())),
         }
     }

@@ -47,6 +47,7 @@ fn cx(user: Option<&iam::User>) -> RequestCx {
             arn,
             access_key_id: "AKIATESTTESTTEST0001".into(),
             tags: Vec::new(),
+            session: None,
         },
         info: RequestInfo {
             now: OffsetDateTime::now_utc(),

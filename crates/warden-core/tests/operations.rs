@@ -57,6 +57,7 @@ fn root() -> RequestCx {
             arn,
             access_key_id: "AKIAROOTROOTROOT0001".into(),
             tags: Vec::new(),
+            session: None,
         },
         info: info(),
     }
@@ -71,6 +72,7 @@ fn as_user(user: &iam::User) -> RequestCx {
             arn: user.arn.clone(),
             access_key_id: "AKIAUSERUSERUSER0001".into(),
             tags: Vec::new(),
+            session: None,
         },
         info: info(),
     }
@@ -328,4 +330,78 @@ async fn a_different_master_key_is_refused_at_start() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("master key"), "{err}");
+}
+
+/// A request signed (badly) with temporary credentials, at `now`.
+fn session_request_at(
+    core: &Core,
+    credentials: &warden_protocol::sts::Credentials,
+    now: OffsetDateTime,
+) -> String {
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={}/20260101/us-east-1/iam/aws4_request, \
+         SignedHeaders=host;x-amz-date;x-amz-security-token, Signature={}",
+        credentials.access_key_id,
+        "0".repeat(64)
+    );
+    let headers = [
+        ("authorization", authorization.as_str()),
+        ("host", "localhost"),
+        ("x-amz-date", "20260101T000000Z"),
+        ("x-amz-security-token", credentials.session_token.as_str()),
+    ];
+    let request = warden_sigv4::HttpRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: b"Action=ListUsers&Version=2010-05-08",
+    };
+    match core.authenticate(&request, now) {
+        Ok(a) => format!("ok {}", a.caller.arn),
+        Err(e) => e.code.into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn temporary_credentials_expire() {
+    let core = core().await;
+    let alice = create_user(&core, "alice").await;
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"sts:AssumeRole"}}]}}"#,
+        alice.arn
+    );
+    let request = Request::CreateRole(iam::CreateRoleRequest {
+        role_name: "r".into(),
+        assume_role_policy_document: trust,
+        ..Default::default()
+    });
+    call(&core, root(), request).await.unwrap();
+    let assume =
+        warden_protocol::sts::Request::AssumeRole(warden_protocol::sts::AssumeRoleRequest {
+            role_arn: format!("arn:aws:iam::{ACCOUNT}:role/r"),
+            role_session_name: "sess".into(),
+            duration_seconds: Some(900),
+            ..Default::default()
+        });
+    let warden_protocol::sts::Response::AssumeRole(answer) =
+        core.handle_sts(&as_user(&alice), assume).await.unwrap()
+    else {
+        panic!("not an AssumeRole answer");
+    };
+    let credentials = answer.credentials.unwrap();
+    let now = OffsetDateTime::now_utc();
+    // Within its life the token is accepted (and the made-up signature then refused).
+    assert_eq!(
+        session_request_at(&core, &credentials, now),
+        "SignatureDoesNotMatch"
+    );
+    assert_eq!(
+        session_request_at(&core, &credentials, credentials.expiration),
+        "ExpiredToken"
+    );
+    assert_eq!(
+        session_request_at(&core, &credentials, now + time::Duration::hours(2)),
+        "ExpiredToken"
+    );
 }

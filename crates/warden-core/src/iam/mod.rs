@@ -10,7 +10,7 @@ mod keys;
 mod managed;
 mod policies;
 mod profiles;
-mod roles;
+pub(crate) mod roles;
 mod service_linked;
 
 pub(crate) use service_linked::role_name as service_linked_role_name;
@@ -169,7 +169,12 @@ pub(crate) fn named_or_caller<'a>(
             .user_by_id(id)
             .map(Some)
             .ok_or_else(ServiceError::internal),
-        (None, None) => Ok(None),
+        (None, None) if caller.is_root() => Ok(None),
+        // A role session is no user: AWS asks for the name.
+        (None, None) => Err(ServiceError::new(
+            warden_protocol::common::VALIDATION_ERROR,
+            "Must specify userName when calling with non-User credentials",
+        )),
     }
 }
 
