@@ -267,3 +267,72 @@ def test_dev_mode_made_up_credentials_assume_any_role(tmp_path):
         assert requests.post(f"{running.endpoint}/_warden/reset", timeout=10).status_code == 200
     finally:
         assert running.stop() == 0
+
+
+def test_get_federation_token(iam, new_user, server):
+    user = new_user("fed")
+    iam.put_user_policy(UserName=user.name, PolicyName="p", PolicyDocument=policy(
+        allow(["sts:GetFederationToken", "iam:ListUsers", "iam:ListRoles"])))
+    sts = sts_for(server, user.access_key_id, user.secret_access_key)
+    answer = sts.get_federation_token(Name="bob", Policy=policy(allow("iam:ListUsers")), DurationSeconds=900)
+    assert answer["FederatedUser"] == {"FederatedUserId": f"{ACCOUNT_ID}:bob",
+                                       "Arn": f"arn:aws:sts::{ACCOUNT_ID}:federated-user/bob"}
+    credentials = answer["Credentials"]
+    federated = sts_for(server, credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+    assert federated.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:federated-user/bob"
+    # Federated users call no IAM operation and no STS operation but GetCallerIdentity.
+    expect_error(iam_for(server, credentials).list_users, "AccessDenied", status=403)
+    expect_error(lambda: federated.get_federation_token(Name="again"), "AccessDenied", status=403)
+    # Not callable with temporary credentials; needs sts:GetFederationToken.
+    role = make_role(iam, trust({"AWS": user.arn}), policy(allow("sts:GetFederationToken")))
+    role_credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess")["Credentials"]
+    as_role = sts_for(server, role_credentials["AccessKeyId"], role_credentials["SecretAccessKey"],
+                      role_credentials["SessionToken"])
+    expect_error(lambda: as_role.get_federation_token(Name="nope"), "AccessDenied", status=403)
+    stranger = new_user("nofed")
+    expect_error(lambda: sts_for(server, stranger.access_key_id, stranger.secret_access_key).get_federation_token(Name="x1"),
+                 "AccessDenied", status=403)
+
+
+def test_get_access_key_info(iam, new_user, server):
+    user = new_user("info")
+    iam.put_user_policy(UserName=user.name, PolicyName="p", PolicyDocument=policy(allow("sts:GetAccessKeyInfo")))
+    sts = sts_for(server, user.access_key_id, user.secret_access_key)
+    assert sts.get_access_key_info(AccessKeyId=user.access_key_id)["Account"] == ACCOUNT_ID
+    temporary = sts.get_session_token(DurationSeconds=900)["Credentials"]["AccessKeyId"]
+    assert sts.get_access_key_info(AccessKeyId=temporary)["Account"] == ACCOUNT_ID
+    stranger = new_user("noinfo")
+    expect_error(lambda: sts_for(server, stranger.access_key_id, stranger.secret_access_key).get_access_key_info(
+        AccessKeyId=user.access_key_id), "AccessDenied", status=403)
+
+
+def lint_as(server, credentials: dict) -> requests.Response:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method="POST", url=server.endpoint + "/v1/policy/lint",
+                         data=json.dumps({"document": "{}"}), headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]),
+              "access-analyzer", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    return requests.post(prepared.url, data=prepared.body, headers=dict(prepared.headers), timeout=30)
+
+
+def test_a_federated_user_has_the_intersection_and_nothing_without_a_session_policy(iam, new_user, server):
+    user = new_user("fedperm")
+    iam.put_user_policy(UserName=user.name, PolicyName="p", PolicyDocument=policy(
+        allow(["sts:GetFederationToken", "access-analyzer:ValidatePolicy"])))
+    sts = sts_for(server, user.access_key_id, user.secret_access_key)
+    without = sts.get_federation_token(Name="plain")["Credentials"]
+    assert lint_as(server, without).status_code == 403
+    narrowed = sts.get_federation_token(Name="narrow", Policy=policy(allow("access-analyzer:ValidatePolicy")))
+    assert lint_as(server, narrowed["Credentials"]).status_code == 200
+    # The session policy cannot grant what the user lacks.
+    iam.put_user_policy(UserName=user.name, PolicyName="p", PolicyDocument=policy(allow("sts:GetFederationToken")))
+    assert lint_as(server, narrowed["Credentials"]).status_code == 403
+    # A role session keeps the role's permissions when it has no session policy.
+    role = make_role(iam, trust({"AWS": user.arn}), policy(allow("access-analyzer:ValidatePolicy")))
+    iam.put_user_policy(UserName=user.name, PolicyName="p", PolicyDocument=policy(allow("sts:*")))
+    as_role = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess")["Credentials"]
+    assert lint_as(server, as_role).status_code == 200

@@ -303,6 +303,18 @@ impl Core {
             SessionKind::UserSession { user_id: None } => {
                 (None, account.root_arn.clone(), Vec::new())
             }
+            SessionKind::Federated { user_id, name } => {
+                // The user (or root) that asked must still exist.
+                if let Some(id) = user_id {
+                    account.user_by_id(id).ok_or_else(invalid_token)?;
+                }
+                let arn = format!(
+                    "arn:{}:sts::{}:federated-user/{name}",
+                    account.partition,
+                    account.id()
+                );
+                (None, arn, Vec::new())
+            }
         };
         // Session tags win over the role's tags of the same key.
         for tag in &claims.tags {

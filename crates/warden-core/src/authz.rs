@@ -556,6 +556,10 @@ pub(crate) fn authorize(
     Ok(())
 }
 
+/// The session policies of a session created without any, where that means no permissions.
+static NO_POLICIES: std::sync::LazyLock<PolicySet> =
+    std::sync::LazyLock::new(|| PolicySet::new(Vec::new()));
+
 /// Whose policies decide: a user's, a role session's (its role's, within the session's
 /// policies), or a root session's (everything).
 pub(crate) struct Subject<'d> {
@@ -572,6 +576,23 @@ impl<'d> Subject<'d> {
         let account = dir.account(&caller.account_id)?;
         let session = caller.session.as_deref();
         let session_policies = session.and_then(|s| s.policies.as_ref());
+        if let Some(SessionKind::Federated { user_id, name }) = session.map(|s| &s.claims.kind) {
+            // The asking user's (or root's) permissions, within the session policies; none
+            // passed means no permissions at all.
+            let (identity, boundary) = match user_id {
+                Some(id) => {
+                    let user = account.user_by_id(id)?;
+                    (Some(&*user.identity), user.boundary.as_deref())
+                }
+                None => (None, None),
+            };
+            return Some(Subject {
+                identity,
+                boundary,
+                session: Some(session_policies.unwrap_or(&NO_POLICIES)),
+                userid: format!("{}:{name}", caller.account_id),
+            });
+        }
         if let Some(SessionKind::AssumedRole {
             role_id,
             session_name,
@@ -609,9 +630,11 @@ impl<'d> Subject<'d> {
 /// One decision: the subject's identity policies, within its permissions boundary and session
 /// policies.
 fn decide(cx: &RequestCx, subject: &Subject<'_>, target: &Target) -> Result<(), ServiceError> {
-    let Some(identity) = subject.identity else {
-        // A root session: root's permissions, narrowed only by session policies it has none of.
-        return Ok(());
+    // A root session has root's permissions: everything, narrowed by its session policies.
+    let identity = match (subject.identity, subject.session) {
+        (Some(identity), _) => identity,
+        (None, Some(session)) => session,
+        (None, None) => return Ok(()),
     };
     let ctx = request_context(cx, &subject.userid, target);
     let policies = Policies {

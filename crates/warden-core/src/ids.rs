@@ -80,9 +80,29 @@ pub fn access_key_id() -> Result<String, CoreError> {
     Ok(format!("AKIA{}", random_from(BASE32, 16)?))
 }
 
-/// The access key id of temporary credentials: `ASIA…`, as AWS's.
-pub fn temporary_access_key_id() -> Result<String, CoreError> {
-    Ok(format!("ASIA{}", random_from(BASE32, 16)?))
+/// The access key id of temporary credentials: `ASIA`, the account id in 8 base-32 characters
+/// (12 digits fit in 40 bits), and 8 random ones. Like AWS's ids, it tells its account
+/// (`GetAccessKeyInfo`) without any lookup.
+pub fn temporary_access_key_id(account_id: &str) -> Result<String, CoreError> {
+    let account: u64 = account_id
+        .parse()
+        .map_err(|_| CoreError::Config(format!("account id `{account_id}` is not a number")))?;
+    let encoded: String = (0..8)
+        .rev()
+        .map(|i| char::from(BASE32[usize::try_from((account >> (5 * i)) & 31).unwrap_or(0)]))
+        .collect();
+    Ok(format!("ASIA{encoded}{}", random_from(BASE32, 8)?))
+}
+
+/// The account a temporary access key id was issued in.
+pub fn account_of_temporary_key(access_key_id: &str) -> Option<String> {
+    let encoded = access_key_id.strip_prefix("ASIA")?.get(..8)?;
+    let mut account: u64 = 0;
+    for c in encoded.bytes() {
+        let digit = BASE32.iter().position(|&b| b == c)?;
+        account = (account << 5) | u64::try_from(digit).ok()?;
+    }
+    (account < 1_000_000_000_000).then(|| format!("{account:012}"))
 }
 
 pub fn secret_access_key() -> Result<String, CoreError> {
@@ -133,6 +153,20 @@ pub fn is_secret_access_key(secret: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_key_ids_carry_their_account() {
+        for account in ["123456789012", "000000000001", "999999999999"] {
+            let id = temporary_access_key_id(account).unwrap();
+            assert!(id.starts_with("ASIA") && id.len() == 20, "{id}");
+            assert!(is_access_key_id(&id.replacen("ASIA", "AKIA", 1)), "{id}");
+            assert_eq!(account_of_temporary_key(&id).as_deref(), Some(account));
+        }
+        assert_eq!(account_of_temporary_key("AKIAAAAAAAAAAAAAAAAA"), None);
+        assert_eq!(account_of_temporary_key("ASIA"), None);
+        // 8 × `7` is 2^40 - 1, more than 12 digits.
+        assert_eq!(account_of_temporary_key("ASIA77777777AAAAAAAA"), None);
+    }
 
     #[test]
     fn ids_have_aws_shapes() {

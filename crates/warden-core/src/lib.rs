@@ -216,7 +216,7 @@ impl Caller {
     pub fn role_id(&self) -> Option<&str> {
         match &self.session.as_ref()?.claims.kind {
             SessionKind::AssumedRole { role_id, .. } => Some(role_id),
-            SessionKind::UserSession { .. } => None,
+            SessionKind::UserSession { .. } | SessionKind::Federated { .. } => None,
         }
     }
 }
@@ -453,19 +453,29 @@ impl Core {
         cx: &RequestCx,
         request: warden_protocol::iam::Request,
     ) -> Result<warden_protocol::iam::Response, ServiceError> {
-        if matches!(
-            cx.caller.session.as_ref().map(|s| &s.claims.kind),
-            Some(SessionKind::UserSession { .. })
-        ) {
+        match cx.caller.session.as_ref().map(|s| &s.claims.kind) {
             // AWS: GetSessionToken credentials call IAM only when MFA was used, and MFA devices
             // do not exist here yet.
-            return Err(authz::access_denied(format!(
-                "User: {} is not authorized to perform: iam:{} because you cannot call any IAM \
-                 API operations with credentials from GetSessionToken unless MFA \
-                 authentication information is included in the request",
-                cx.caller.arn,
-                request.operation().name()
-            )));
+            Some(SessionKind::UserSession { .. }) => {
+                return Err(authz::access_denied(format!(
+                    "User: {} is not authorized to perform: iam:{} because you cannot call any \
+                     IAM API operations with credentials from GetSessionToken unless MFA \
+                     authentication information is included in the request",
+                    cx.caller.arn,
+                    request.operation().name()
+                )));
+            }
+            // AWS: "You cannot call any IAM operations using the AWS CLI or AWS API" with
+            // GetFederationToken credentials.
+            Some(SessionKind::Federated { .. }) => {
+                return Err(authz::access_denied(format!(
+                    "User: {} is not authorized to perform: iam:{} because federated users \
+                     cannot call IAM",
+                    cx.caller.arn,
+                    request.operation().name()
+                )));
+            }
+            _ => {}
         }
         {
             let dir = self.read();

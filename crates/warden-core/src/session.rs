@@ -27,6 +27,12 @@ pub enum SessionKind {
     },
     /// `GetSessionToken`: the user's (or root's, `None`) own permissions, temporarily.
     UserSession { user_id: Option<String> },
+    /// `GetFederationToken`: a federated user, with the permissions of the user (or root) who
+    /// asked, narrowed by the session policies.
+    Federated {
+        user_id: Option<String>,
+        name: String,
+    },
 }
 
 /// Everything a session token holds.

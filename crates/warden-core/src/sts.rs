@@ -1,4 +1,5 @@
-//! STS: `GetCallerIdentity`, `AssumeRole` and `GetSessionToken`.
+//! STS: `GetCallerIdentity`, `AssumeRole`, `GetSessionToken`, `GetFederationToken` and
+//! `GetAccessKeyInfo`.
 //!
 //! `GetCallerIdentity` needs no permission (AWS documents it). `AssumeRole` is authorized here,
 //! not through the IAM table: its decision needs the role's trust policy as the resource policy,
@@ -74,7 +75,8 @@ fn packed_percent(policy: Option<&str>, arns: &[String], tags: &[Tag]) -> usize 
 
 /// New temporary credentials for `claims` (whose key id and secret this fills in).
 fn issue(core: &Core, mut claims: SessionClaims) -> Result<sts::Credentials, ServiceError> {
-    claims.access_key_id = ids::temporary_access_key_id().map_err(|_| ServiceError::internal())?;
+    claims.access_key_id =
+        ids::temporary_access_key_id(&claims.account_id).map_err(|_| ServiceError::internal())?;
     claims.secret = ids::secret_access_key().map_err(|_| ServiceError::internal())?;
     let token = claims.seal(&core.master_key).map_err(|e| {
         tracing::error!(error = %e, "cannot seal a session token");
@@ -281,6 +283,22 @@ impl Handler for Core {
         })
     }
 
+    async fn get_federation_token(
+        &self,
+        cx: &RequestCx,
+        i: sts::GetFederationTokenRequest,
+    ) -> Result<sts::GetFederationTokenResponse, ServiceError> {
+        self.get_federation_token_op(cx, i)
+    }
+
+    async fn get_access_key_info(
+        &self,
+        cx: &RequestCx,
+        i: sts::GetAccessKeyInfoRequest,
+    ) -> Result<sts::GetAccessKeyInfoResponse, ServiceError> {
+        self.get_access_key_info_op(cx, &i)
+    }
+
     async fn get_session_token(
         &self,
         cx: &RequestCx,
@@ -334,6 +352,149 @@ impl Handler for Core {
             session_token_utilization: None,
             session_token_size: None,
         })
+    }
+}
+
+impl Core {
+    fn get_federation_token_op(
+        &self,
+        cx: &RequestCx,
+        i: sts::GetFederationTokenRequest,
+    ) -> Result<sts::GetFederationTokenResponse, ServiceError> {
+        let caller = &cx.caller;
+        if caller.session.is_some() {
+            return Err(access_denied(
+                "Cannot call GetFederationToken with session credentials".to_owned(),
+            ));
+        }
+        let policy_arns: Vec<String> = i
+            .policy_arns
+            .iter()
+            .flatten()
+            .filter_map(|p| p.arn.clone())
+            .collect();
+        let tags: Vec<Tag> = i
+            .tags
+            .iter()
+            .flatten()
+            .map(|t| Tag {
+                key: t.key.clone(),
+                value: t.value.clone(),
+            })
+            .collect();
+        check_session_tags(&tags, &[])?;
+        if let Some(policy) = &i.policy {
+            check_session_policy(policy)?;
+        }
+        let percent = packed_percent(i.policy.as_deref(), &policy_arns, &tags);
+        if percent > 100 {
+            return Err(ServiceError::new(
+                errors::PACKED_POLICY_TOO_LARGE,
+                format!(
+                    "Packed policy consumes {percent}% of allotted space, please use smaller \
+                     policy."
+                ),
+            ));
+        }
+        let (max, default) = if caller.is_root() {
+            (ROOT_SESSION_MAX, ROOT_SESSION_MAX)
+        } else {
+            (USER_SESSION_MAX, USER_SESSION_DEFAULT)
+        };
+        let duration = i.duration_seconds.unwrap_or(default);
+        if !(MIN_DURATION..=max).contains(&duration) {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to \
+                 satisfy constraint: Member must have value between {MIN_DURATION} and {max}"
+            )));
+        }
+        let federated_arn = {
+            let dir = self.read();
+            for arn in &policy_arns {
+                if dir
+                    .account(&caller.account_id)
+                    .and_then(|a| a.policy_by_arn(arn))
+                    .is_none()
+                {
+                    return Err(validation(format!(
+                        "The policy {arn} passed in PolicyArns does not exist or is not \
+                         attachable."
+                    )));
+                }
+            }
+            let arn = format!(
+                "arn:{}:sts::{}:federated-user/{}",
+                dir.partition, caller.account_id, i.name
+            );
+            let mut target = Target::new("sts:GetFederationToken", arn.clone());
+            if !tags.is_empty() {
+                target.request_tags = tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect();
+                target.tag_keys = Some(tags.iter().map(|t| t.key.clone()).collect());
+            }
+            crate::authz::authorize(cx, &dir, &target)?;
+            arn
+        };
+        let now = whole_seconds(cx.info.now);
+        let claims = SessionClaims {
+            version: 1,
+            kind: SessionKind::Federated {
+                user_id: caller.user_id.clone(),
+                name: i.name.clone(),
+            },
+            account_id: caller.account_id.clone(),
+            access_key_id: String::new(),
+            secret: String::new(),
+            issued: now,
+            expires: now + Duration::seconds(i64::from(duration)),
+            policy: i.policy.clone(),
+            policy_arns,
+            tags,
+            transitive_tag_keys: Vec::new(),
+            source_identity: None,
+            chained: false,
+        };
+        Ok(sts::GetFederationTokenResponse {
+            credentials: Some(issue(self, claims)?),
+            federated_user: Some(sts::FederatedUser {
+                federated_user_id: format!("{}:{}", caller.account_id, i.name),
+                arn: federated_arn,
+            }),
+            packed_policy_size: Some(i32::try_from(percent).unwrap_or(i32::MAX)),
+            session_token_utilization: None,
+            session_token_size: None,
+        })
+    }
+
+    fn get_access_key_info_op(
+        &self,
+        cx: &RequestCx,
+        i: &sts::GetAccessKeyInfoRequest,
+    ) -> Result<sts::GetAccessKeyInfoResponse, ServiceError> {
+        let dir = self.read();
+        crate::authz::authorize(
+            cx,
+            &dir,
+            &Target::new("sts:GetAccessKeyInfo", "*".to_owned()),
+        )?;
+        let account = match ids::account_of_temporary_key(&i.access_key_id) {
+            Some(account) => Some(account),
+            None => dir
+                .keys
+                .get(&i.access_key_id)
+                .map(|k| k.record.account_id.clone()),
+        };
+        match account {
+            Some(account) => Ok(sts::GetAccessKeyInfoResponse {
+                account: Some(account),
+            }),
+            None => Err(validation(format!(
+                "The access key {} was not issued by this server.",
+                i.access_key_id
+            ))),
+        }
     }
 }
 
@@ -461,18 +622,27 @@ impl Core {
         cx: &RequestCx,
         request: Request,
     ) -> Result<sts::Response, ServiceError> {
-        let user_session = matches!(
-            cx.caller.session.as_ref().map(|s| &s.claims.kind),
-            Some(SessionKind::UserSession { .. })
-        );
+        let kind = cx.caller.session.as_ref().map(|s| &s.claims.kind);
+        let federated = matches!(kind, Some(SessionKind::Federated { .. }));
+        let user_session = matches!(kind, Some(SessionKind::UserSession { .. }));
         match request {
-            Request::GetCallerIdentity(_) | Request::AssumeRole(_) => {
-                sts::dispatch(self, cx, request).await
-            }
-            Request::GetSessionToken(_) if !user_session => sts::dispatch(self, cx, request).await,
-            Request::GetSessionToken(_) => Err(access_denied(
-                "Cannot call GetSessionToken with session credentials".to_owned(),
-            )),
+            Request::GetCallerIdentity(_) => sts::dispatch(self, cx, request).await,
+            // A federated user may call no other STS operation; a GetSessionToken session only
+            // AssumeRole besides.
+            other if federated => Err(access_denied(format!(
+                "User: {} is not authorized to perform: sts:{} because federated users can \
+                 only call GetCallerIdentity",
+                cx.caller.arn,
+                other.operation().name()
+            ))),
+            Request::AssumeRole(_) => sts::dispatch(self, cx, request).await,
+            other if user_session => Err(access_denied(format!(
+                "Cannot call {} with session credentials",
+                other.operation().name()
+            ))),
+            Request::GetSessionToken(_)
+            | Request::GetFederationToken(_)
+            | Request::GetAccessKeyInfo(_) => sts::dispatch(self, cx, request).await,
             other => Err(ServiceError::not_implemented(other.operation().name())),
         }
     }
