@@ -257,15 +257,22 @@ impl Handler for Core {
         };
         let credentials = issue(self, claims)?;
         let partition = self.read().partition.clone();
-        let mut used = role_record.clone();
-        used.last_used = Some(RoleLastUse {
-            time: now,
-            region: cx.info.region.clone(),
-        });
         {
+            // Re-read under the writer lock: a change to the role since must not be lost.
             let _writer = self.writer.lock().await;
-            self.commit(vec![Change::PutObject(Object::Role(used))])
-                .await?;
+            let current = self
+                .read()
+                .account(&role_account)
+                .and_then(|a| a.roles.by_id(&role_record.role_id))
+                .map(|r| r.record.clone());
+            if let Some(mut used) = current {
+                used.last_used = Some(RoleLastUse {
+                    time: now,
+                    region: cx.info.region.clone(),
+                });
+                self.commit(vec![Change::PutObject(Object::Role(used))])
+                    .await?;
+            }
         }
         Ok(sts::AssumeRoleResponse {
             credentials: Some(credentials),
