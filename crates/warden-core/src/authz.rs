@@ -201,6 +201,16 @@ pub(crate) fn iam_target(
     let profile = |name: &str, action| profile_target(account, id, name, action);
     let server_cert = |name: &str, action| server_certificate_target(account, id, name, action);
     let everything = |action| Target::new(action, "*".to_owned());
+    // A provider by ARN, with its tags when it exists.
+    let oidc = |arn: &str, action| {
+        let tags = account
+            .and_then(|a| crate::iam::oidc_provider_tags(a, arn))
+            .unwrap_or_default();
+        Target {
+            resource_tags: tags,
+            ..Target::new(action, arn.to_owned())
+        }
+    };
     Ok(match request {
         Request::CreateUser(i) => {
             let path = i.path.as_deref().unwrap_or("/");
@@ -526,6 +536,49 @@ pub(crate) fn iam_target(
         Request::ListServerCertificateTags(i) => {
             server_cert(&i.server_certificate_name, "iam:ListServerCertificateTags")
         }
+        Request::CreateOpenIDConnectProvider(i) => {
+            let url = i.url.strip_prefix("https://").unwrap_or(&i.url);
+            Target::new(
+                "iam:CreateOpenIDConnectProvider",
+                id.entity("oidc-provider", "/", url.trim_end_matches('/')),
+            )
+            .setting_tags(i.tags.as_deref().unwrap_or_default())
+        }
+        Request::GetOpenIDConnectProvider(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:GetOpenIDConnectProvider",
+        ),
+        Request::DeleteOpenIDConnectProvider(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:DeleteOpenIDConnectProvider",
+        ),
+        Request::ListOpenIDConnectProviders(_) => everything("iam:ListOpenIDConnectProviders"),
+        Request::AddClientIDToOpenIDConnectProvider(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:AddClientIDToOpenIDConnectProvider",
+        ),
+        Request::RemoveClientIDFromOpenIDConnectProvider(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:RemoveClientIDFromOpenIDConnectProvider",
+        ),
+        Request::UpdateOpenIDConnectProviderThumbprint(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:UpdateOpenIDConnectProviderThumbprint",
+        ),
+        Request::TagOpenIDConnectProvider(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:TagOpenIDConnectProvider",
+        )
+        .setting_tags(&i.tags),
+        Request::UntagOpenIDConnectProvider(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:UntagOpenIDConnectProvider",
+        )
+        .removing_tags(&i.tag_keys),
+        Request::ListOpenIDConnectProviderTags(i) => oidc(
+            &i.open_id_connect_provider_arn,
+            "iam:ListOpenIDConnectProviderTags",
+        ),
         other => return Err(ServiceError::not_implemented(other.operation().name())),
     })
 }

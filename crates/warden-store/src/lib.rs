@@ -14,9 +14,9 @@ use std::pin::Pin;
 
 pub use objects::{
     AccountAliasRecord, AttachmentRecord, DeletionTaskRecord, EntityRef, InstanceProfileRecord,
-    ManagedPolicyRecord, Object, ObjectKey, ObjectKind, PolicyVersionRecord, PrincipalBinding,
-    RoleLastUse, RoleRecord, ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord,
-    UniqueName,
+    ManagedPolicyRecord, Object, ObjectKey, ObjectKind, OidcProviderRecord, PolicyVersionRecord,
+    PrincipalBinding, RoleLastUse, RoleRecord, ServerCertificateRecord, SigningCertificateRecord,
+    SshPublicKeyRecord, UniqueName,
 };
 pub use records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,

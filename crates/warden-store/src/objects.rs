@@ -202,6 +202,19 @@ pub struct DeletionTaskRecord {
     pub created: OffsetDateTime,
 }
 
+/// An IAM OpenID Connect identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProviderRecord {
+    pub account_id: String,
+    /// The issuer URL without `https://`, as the ARN and `GetOpenIDConnectProvider` show it.
+    pub url: String,
+    pub client_ids: Vec<String>,
+    pub thumbprints: Vec<String>,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    pub tags: Vec<Tag>,
+}
+
 /// The kinds of [`Object`], in the order they load (what refers to something loads after it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectKind {
@@ -214,10 +227,11 @@ pub enum ObjectKind {
     ServerCertificate,
     AccountAlias,
     DeletionTask,
+    OidcProvider,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 9] = [
+    pub const ALL: [ObjectKind; 10] = [
         ObjectKind::Role,
         ObjectKind::ManagedPolicy,
         ObjectKind::Attachment,
@@ -227,6 +241,7 @@ impl ObjectKind {
         ObjectKind::ServerCertificate,
         ObjectKind::AccountAlias,
         ObjectKind::DeletionTask,
+        ObjectKind::OidcProvider,
     ];
 
     /// The name stored in the `kind` column.
@@ -241,6 +256,7 @@ impl ObjectKind {
             ObjectKind::ServerCertificate => "server_certificate",
             ObjectKind::AccountAlias => "account_alias",
             ObjectKind::DeletionTask => "deletion_task",
+            ObjectKind::OidcProvider => "oidc_provider",
         }
     }
 
@@ -268,6 +284,7 @@ pub enum Object {
     ServerCertificate(ServerCertificateRecord),
     AccountAlias(AccountAliasRecord),
     DeletionTask(DeletionTaskRecord),
+    OidcProvider(OidcProviderRecord),
 }
 
 /// Where a name must be unique: within an account, or (aliases) everywhere.
@@ -289,6 +306,7 @@ impl Object {
             Object::ServerCertificate(_) => ObjectKind::ServerCertificate,
             Object::AccountAlias(_) => ObjectKind::AccountAlias,
             Object::DeletionTask(_) => ObjectKind::DeletionTask,
+            Object::OidcProvider(_) => ObjectKind::OidcProvider,
         }
     }
 
@@ -304,6 +322,7 @@ impl Object {
             // One alias per account.
             Object::AccountAlias(a) => a.account_id.clone(),
             Object::DeletionTask(t) => t.deletion_task_id.clone(),
+            Object::OidcProvider(p) => format!("{}/{}", p.account_id, p.url),
         };
         ObjectKey {
             kind: self.kind(),
@@ -322,6 +341,7 @@ impl Object {
             Object::ServerCertificate(c) => &c.account_id,
             Object::AccountAlias(a) => &a.account_id,
             Object::DeletionTask(t) => &t.account_id,
+            Object::OidcProvider(p) => &p.account_id,
         }
     }
 
@@ -338,6 +358,7 @@ impl Object {
             Object::ManagedPolicy(p) => in_account(&p.name),
             Object::InstanceProfile(p) => in_account(&p.name),
             Object::ServerCertificate(c) => in_account(&c.name),
+            Object::OidcProvider(p) => in_account(&p.url),
             Object::AccountAlias(a) => Some(UniqueName {
                 scope: String::new(),
                 name_lower: a.alias.to_lowercase(),
@@ -361,6 +382,7 @@ impl Object {
             Object::ServerCertificate(c) => serde_json::to_string(c),
             Object::AccountAlias(a) => serde_json::to_string(a),
             Object::DeletionTask(t) => serde_json::to_string(t),
+            Object::OidcProvider(p) => serde_json::to_string(p),
         }
     }
 
@@ -377,6 +399,7 @@ impl Object {
             ObjectKind::ServerCertificate => Object::ServerCertificate(serde_json::from_str(body)?),
             ObjectKind::AccountAlias => Object::AccountAlias(serde_json::from_str(body)?),
             ObjectKind::DeletionTask => Object::DeletionTask(serde_json::from_str(body)?),
+            ObjectKind::OidcProvider => Object::OidcProvider(serde_json::from_str(body)?),
         })
     }
 }

@@ -18,8 +18,8 @@ use std::sync::Arc;
 use warden_policy::{CompiledPolicy, PolicySet, Principal};
 use warden_store::{
     AccessKeyRecord, AccountRecord, Change, DeletionTaskRecord, EntityRef, GroupRecord,
-    InstanceProfileRecord, ManagedPolicyRecord, PolicyOwner, RoleRecord, ServerCertificateRecord,
-    SigningCertificateRecord, SshPublicKeyRecord, UserRecord,
+    InstanceProfileRecord, ManagedPolicyRecord, OidcProviderRecord, PolicyOwner, RoleRecord,
+    ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord, UserRecord,
 };
 
 /// An inline policy as written and compiled.
@@ -191,6 +191,8 @@ pub struct Account {
     pub deletion_tasks: BTreeMap<String, DeletionTaskRecord>,
     /// The AWS managed policies this account uses, by name (see `aws_managed.rs`).
     aws_policies: BTreeMap<String, ManagedPolicy>,
+    /// OpenID Connect providers by lowercase URL (without `https://`).
+    pub oidc_providers: BTreeMap<String, OidcProviderRecord>,
 }
 
 impl Account {
@@ -217,6 +219,7 @@ impl Account {
             alias: None,
             deletion_tasks: BTreeMap::new(),
             aws_policies: BTreeMap::new(),
+            oidc_providers: BTreeMap::new(),
         }
     }
 

@@ -45,6 +45,11 @@ impl Directory {
                     .deletion_tasks
                     .insert(record.deletion_task_id.clone(), record.clone());
             }
+            Object::OidcProvider(record) => {
+                account
+                    .oidc_providers
+                    .insert(record.url.to_lowercase(), record.clone());
+            }
         }
     }
 
@@ -80,6 +85,12 @@ impl Directory {
                 }
                 ObjectKind::DeletionTask => {
                     account.deletion_tasks.remove(id);
+                }
+                ObjectKind::OidcProvider => {
+                    // The id is `ACCOUNT/URL`.
+                    if let Some(url) = id.strip_prefix(&format!("{}/", account.id())) {
+                        account.oidc_providers.remove(&url.to_lowercase());
+                    }
                 }
             }
         }

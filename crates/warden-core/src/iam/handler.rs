@@ -78,6 +78,13 @@ impl Handler for Core {
     type Context = RequestCx;
 
     delegate! {
+        add_client_id_to_open_id_connect_provider(AddClientIDToOpenIDConnectProviderRequest) -> () = add_client_id_to_open_id_connect_provider_op.await;
+        create_open_id_connect_provider(CreateOpenIDConnectProviderRequest) -> CreateOpenIDConnectProviderResponse = create_open_id_connect_provider_op.await;
+        delete_open_id_connect_provider(DeleteOpenIDConnectProviderRequest) -> () = delete_open_id_connect_provider_op.await;
+        get_open_id_connect_provider(GetOpenIDConnectProviderRequest) -> GetOpenIDConnectProviderResponse = get_open_id_connect_provider_op;
+        list_open_id_connect_providers(ListOpenIDConnectProvidersRequest) -> ListOpenIDConnectProvidersResponse = list_open_id_connect_providers_op;
+        remove_client_id_from_open_id_connect_provider(RemoveClientIDFromOpenIDConnectProviderRequest) -> () = remove_client_id_from_open_id_connect_provider_op.await;
+        update_open_id_connect_provider_thumbprint(UpdateOpenIDConnectProviderThumbprintRequest) -> () = update_open_id_connect_provider_thumbprint_op.await;
         add_role_to_instance_profile(AddRoleToInstanceProfileRequest) -> () = add_role_to_instance_profile_op.await;
         add_user_to_group(AddUserToGroupRequest) -> () = add_user_to_group_op.await;
         create_access_key(CreateAccessKeyRequest) -> CreateAccessKeyResponse = create_access_key_op.await;
@@ -176,6 +183,11 @@ impl Handler for Core {
         untag_instance_profile(UntagInstanceProfileRequest),
         list_instance_profile_tags(ListInstanceProfileTagsRequest)
             -> ListInstanceProfileTagsResponse);
+    tagging!(Tagged::OidcProvider, open_id_connect_provider_arn,
+        tag_open_id_connect_provider(TagOpenIDConnectProviderRequest),
+        untag_open_id_connect_provider(UntagOpenIDConnectProviderRequest),
+        list_open_id_connect_provider_tags(ListOpenIDConnectProviderTagsRequest)
+            -> ListOpenIDConnectProviderTagsResponse);
     tagging!(Tagged::ServerCertificate, server_certificate_name,
         tag_server_certificate(TagServerCertificateRequest),
         untag_server_certificate(UntagServerCertificateRequest),

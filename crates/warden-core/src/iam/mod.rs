@@ -8,6 +8,7 @@ mod groups;
 mod handler;
 mod keys;
 mod managed;
+mod oidc;
 mod policies;
 mod profiles;
 pub(crate) mod roles;
@@ -211,4 +212,11 @@ pub(crate) fn group_output(group: &Group) -> iam::Group {
 /// The time a write is stamped with: the request's, to the second (AWS's precision).
 pub(crate) fn stamp(cx: &RequestCx) -> OffsetDateTime {
     cx.info.now.replace_nanosecond(0).unwrap_or(cx.info.now)
+}
+
+/// The tags of the OIDC provider an ARN names, for authorization.
+pub(crate) fn oidc_provider_tags(account: &Account, arn: &str) -> Option<Vec<warden_store::Tag>> {
+    oidc::find_provider(account, arn)
+        .ok()
+        .map(|p| p.tags.clone())
 }

@@ -102,6 +102,7 @@ pub(crate) enum Tagged {
     Policy,
     InstanceProfile,
     ServerCertificate,
+    OidcProvider,
 }
 
 impl Core {
@@ -119,6 +120,7 @@ impl Core {
             Tagged::ServerCertificate => super::credentials::find_server_certificate(account, id)?
                 .tags
                 .clone(),
+            Tagged::OidcProvider => super::oidc::find_provider(account, id)?.tags.clone(),
         })
     }
 
@@ -162,6 +164,11 @@ impl Core {
                     let mut r = super::credentials::find_server_certificate(account, id)?.clone();
                     r.tags = change(&r.tags)?;
                     Object::ServerCertificate(r)
+                }
+                Tagged::OidcProvider => {
+                    let mut r = super::oidc::find_provider(account, id)?.clone();
+                    r.tags = change(&r.tags)?;
+                    Object::OidcProvider(r)
                 }
             }
         };
