@@ -279,7 +279,9 @@ def test_get_federation_token(iam, new_user, server):
                                        "Arn": f"arn:aws:sts::{ACCOUNT_ID}:federated-user/bob"}
     credentials = answer["Credentials"]
     federated = sts_for(server, credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
-    assert federated.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:federated-user/bob"
+    identity = federated.get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT_ID}:federated-user/bob"
+    assert identity["UserId"] == f"{ACCOUNT_ID}:bob"
     # Federated users call no IAM operation and no STS operation but GetCallerIdentity.
     expect_error(iam_for(server, credentials).list_users, "AccessDenied", status=403)
     expect_error(lambda: federated.get_federation_token(Name="again"), "AccessDenied", status=403)

@@ -109,6 +109,7 @@ impl Handler for Core {
                 session_name,
                 ..
             }) => format!("{role_id}:{session_name}"),
+            Some(SessionKind::Federated { name, .. }) => format!("{}:{name}", caller.account_id),
             // The root user's id is its account id.
             _ => caller
                 .user_id
