@@ -201,6 +201,15 @@ pub(crate) fn iam_target(
     let profile = |name: &str, action| profile_target(account, id, name, action);
     let server_cert = |name: &str, action| server_certificate_target(account, id, name, action);
     let everything = |action| Target::new(action, "*".to_owned());
+    let saml = |arn: &str, action| {
+        let tags = account
+            .and_then(|a| crate::iam::saml_provider_tags(a, arn))
+            .unwrap_or_default();
+        Target {
+            resource_tags: tags,
+            ..Target::new(action, arn.to_owned())
+        }
+    };
     // A provider by ARN, with its tags when it exists.
     let oidc = |arn: &str, action| {
         let tags = account
@@ -536,6 +545,22 @@ pub(crate) fn iam_target(
         Request::ListServerCertificateTags(i) => {
             server_cert(&i.server_certificate_name, "iam:ListServerCertificateTags")
         }
+        Request::CreateSAMLProvider(i) => Target::new(
+            "iam:CreateSAMLProvider",
+            id.entity("saml-provider", "/", &i.name),
+        )
+        .setting_tags(i.tags.as_deref().unwrap_or_default()),
+        Request::GetSAMLProvider(i) => saml(&i.saml_provider_arn, "iam:GetSAMLProvider"),
+        Request::UpdateSAMLProvider(i) => saml(&i.saml_provider_arn, "iam:UpdateSAMLProvider"),
+        Request::DeleteSAMLProvider(i) => saml(&i.saml_provider_arn, "iam:DeleteSAMLProvider"),
+        Request::ListSAMLProviders(_) => everything("iam:ListSAMLProviders"),
+        Request::TagSAMLProvider(i) => {
+            saml(&i.saml_provider_arn, "iam:TagSAMLProvider").setting_tags(&i.tags)
+        }
+        Request::UntagSAMLProvider(i) => {
+            saml(&i.saml_provider_arn, "iam:UntagSAMLProvider").removing_tags(&i.tag_keys)
+        }
+        Request::ListSAMLProviderTags(i) => saml(&i.saml_provider_arn, "iam:ListSAMLProviderTags"),
         Request::CreateOpenIDConnectProvider(i) => {
             let url = i.url.strip_prefix("https://").unwrap_or(&i.url);
             Target::new(

@@ -15,8 +15,8 @@ use std::pin::Pin;
 pub use objects::{
     AccountAliasRecord, AttachmentRecord, DeletionTaskRecord, EntityRef, InstanceProfileRecord,
     ManagedPolicyRecord, Object, ObjectKey, ObjectKind, OidcProviderRecord, PolicyVersionRecord,
-    PrincipalBinding, RoleLastUse, RoleRecord, ServerCertificateRecord, SigningCertificateRecord,
-    SshPublicKeyRecord, UniqueName,
+    PrincipalBinding, RoleLastUse, RoleRecord, SamlProviderRecord, ServerCertificateRecord,
+    SigningCertificateRecord, SshPublicKeyRecord, UniqueName,
 };
 pub use records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,

@@ -215,6 +215,23 @@ pub struct OidcProviderRecord {
     pub tags: Vec<Tag>,
 }
 
+/// An IAM SAML 2.0 identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProviderRecord {
+    pub account_id: String,
+    pub name: String,
+    /// `SAMLProviderUUID`.
+    pub uuid: String,
+    /// The identity provider's metadata document, as uploaded.
+    pub metadata: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    /// The metadata's `validUntil`, when it has one.
+    #[serde(with = "time::serde::timestamp::option")]
+    pub valid_until: Option<OffsetDateTime>,
+    pub tags: Vec<Tag>,
+}
+
 /// The kinds of [`Object`], in the order they load (what refers to something loads after it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectKind {
@@ -228,10 +245,11 @@ pub enum ObjectKind {
     AccountAlias,
     DeletionTask,
     OidcProvider,
+    SamlProvider,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 10] = [
+    pub const ALL: [ObjectKind; 11] = [
         ObjectKind::Role,
         ObjectKind::ManagedPolicy,
         ObjectKind::Attachment,
@@ -242,6 +260,7 @@ impl ObjectKind {
         ObjectKind::AccountAlias,
         ObjectKind::DeletionTask,
         ObjectKind::OidcProvider,
+        ObjectKind::SamlProvider,
     ];
 
     /// The name stored in the `kind` column.
@@ -257,6 +276,7 @@ impl ObjectKind {
             ObjectKind::AccountAlias => "account_alias",
             ObjectKind::DeletionTask => "deletion_task",
             ObjectKind::OidcProvider => "oidc_provider",
+            ObjectKind::SamlProvider => "saml_provider",
         }
     }
 
@@ -285,6 +305,7 @@ pub enum Object {
     AccountAlias(AccountAliasRecord),
     DeletionTask(DeletionTaskRecord),
     OidcProvider(OidcProviderRecord),
+    SamlProvider(SamlProviderRecord),
 }
 
 /// Where a name must be unique: within an account, or (aliases) everywhere.
@@ -307,6 +328,7 @@ impl Object {
             Object::AccountAlias(_) => ObjectKind::AccountAlias,
             Object::DeletionTask(_) => ObjectKind::DeletionTask,
             Object::OidcProvider(_) => ObjectKind::OidcProvider,
+            Object::SamlProvider(_) => ObjectKind::SamlProvider,
         }
     }
 
@@ -323,6 +345,7 @@ impl Object {
             Object::AccountAlias(a) => a.account_id.clone(),
             Object::DeletionTask(t) => t.deletion_task_id.clone(),
             Object::OidcProvider(p) => format!("{}/{}", p.account_id, p.url),
+            Object::SamlProvider(p) => p.uuid.clone(),
         };
         ObjectKey {
             kind: self.kind(),
@@ -342,6 +365,7 @@ impl Object {
             Object::AccountAlias(a) => &a.account_id,
             Object::DeletionTask(t) => &t.account_id,
             Object::OidcProvider(p) => &p.account_id,
+            Object::SamlProvider(p) => &p.account_id,
         }
     }
 
@@ -359,6 +383,7 @@ impl Object {
             Object::InstanceProfile(p) => in_account(&p.name),
             Object::ServerCertificate(c) => in_account(&c.name),
             Object::OidcProvider(p) => in_account(&p.url),
+            Object::SamlProvider(p) => in_account(&format!("saml/{}", p.name)),
             Object::AccountAlias(a) => Some(UniqueName {
                 scope: String::new(),
                 name_lower: a.alias.to_lowercase(),
@@ -383,6 +408,7 @@ impl Object {
             Object::AccountAlias(a) => serde_json::to_string(a),
             Object::DeletionTask(t) => serde_json::to_string(t),
             Object::OidcProvider(p) => serde_json::to_string(p),
+            Object::SamlProvider(p) => serde_json::to_string(p),
         }
     }
 
@@ -400,6 +426,7 @@ impl Object {
             ObjectKind::AccountAlias => Object::AccountAlias(serde_json::from_str(body)?),
             ObjectKind::DeletionTask => Object::DeletionTask(serde_json::from_str(body)?),
             ObjectKind::OidcProvider => Object::OidcProvider(serde_json::from_str(body)?),
+            ObjectKind::SamlProvider => Object::SamlProvider(serde_json::from_str(body)?),
         })
     }
 }

@@ -19,7 +19,8 @@ use warden_policy::{CompiledPolicy, PolicySet, Principal};
 use warden_store::{
     AccessKeyRecord, AccountRecord, Change, DeletionTaskRecord, EntityRef, GroupRecord,
     InstanceProfileRecord, ManagedPolicyRecord, OidcProviderRecord, PolicyOwner, RoleRecord,
-    ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord, UserRecord,
+    SamlProviderRecord, ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord,
+    UserRecord,
 };
 
 /// An inline policy as written and compiled.
@@ -193,6 +194,8 @@ pub struct Account {
     aws_policies: BTreeMap<String, ManagedPolicy>,
     /// OpenID Connect providers by lowercase URL (without `https://`).
     pub oidc_providers: BTreeMap<String, OidcProviderRecord>,
+    /// SAML providers by name.
+    pub saml_providers: BTreeMap<String, SamlProviderRecord>,
 }
 
 impl Account {
@@ -220,6 +223,7 @@ impl Account {
             deletion_tasks: BTreeMap::new(),
             aws_policies: BTreeMap::new(),
             oidc_providers: BTreeMap::new(),
+            saml_providers: BTreeMap::new(),
         }
     }
 

@@ -50,6 +50,11 @@ impl Directory {
                     .oidc_providers
                     .insert(record.url.to_lowercase(), record.clone());
             }
+            Object::SamlProvider(record) => {
+                account
+                    .saml_providers
+                    .insert(record.name.clone(), record.clone());
+            }
         }
     }
 
@@ -85,6 +90,9 @@ impl Directory {
                 }
                 ObjectKind::DeletionTask => {
                     account.deletion_tasks.remove(id);
+                }
+                ObjectKind::SamlProvider => {
+                    account.saml_providers.retain(|_, p| p.uuid != id);
                 }
                 ObjectKind::OidcProvider => {
                     // The id is `ACCOUNT/URL`.

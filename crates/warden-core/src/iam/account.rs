@@ -295,7 +295,10 @@ impl Core {
             ("PolicySizeQuota", 6144),
             ("PolicyVersionsInUse", n(versions_in_use)),
             ("PolicyVersionsInUseQuota", 10000),
-            ("Providers", n(account.oidc_providers.len())),
+            (
+                "Providers",
+                n(account.oidc_providers.len() + account.saml_providers.len()),
+            ),
             ("RolePolicySizeQuota", n(q.role_policy_size)),
             ("Roles", n(account.roles.len())),
             ("RolesQuota", n(q.roles_per_account)),

@@ -78,6 +78,11 @@ impl Handler for Core {
     type Context = RequestCx;
 
     delegate! {
+        create_saml_provider(CreateSAMLProviderRequest) -> CreateSAMLProviderResponse = create_saml_provider_op.await;
+        get_saml_provider(GetSAMLProviderRequest) -> GetSAMLProviderResponse = get_saml_provider_op;
+        update_saml_provider(UpdateSAMLProviderRequest) -> UpdateSAMLProviderResponse = update_saml_provider_op.await;
+        delete_saml_provider(DeleteSAMLProviderRequest) -> () = delete_saml_provider_op.await;
+        list_saml_providers(ListSAMLProvidersRequest) -> ListSAMLProvidersResponse = list_saml_providers_op;
         add_client_id_to_open_id_connect_provider(AddClientIDToOpenIDConnectProviderRequest) -> () = add_client_id_to_open_id_connect_provider_op.await;
         create_open_id_connect_provider(CreateOpenIDConnectProviderRequest) -> CreateOpenIDConnectProviderResponse = create_open_id_connect_provider_op.await;
         delete_open_id_connect_provider(DeleteOpenIDConnectProviderRequest) -> () = delete_open_id_connect_provider_op.await;
@@ -183,6 +188,11 @@ impl Handler for Core {
         untag_instance_profile(UntagInstanceProfileRequest),
         list_instance_profile_tags(ListInstanceProfileTagsRequest)
             -> ListInstanceProfileTagsResponse);
+    tagging!(Tagged::SamlProvider, saml_provider_arn,
+        tag_saml_provider(TagSAMLProviderRequest),
+        untag_saml_provider(UntagSAMLProviderRequest),
+        list_saml_provider_tags(ListSAMLProviderTagsRequest)
+            -> ListSAMLProviderTagsResponse);
     tagging!(Tagged::OidcProvider, open_id_connect_provider_arn,
         tag_open_id_connect_provider(TagOpenIDConnectProviderRequest),
         untag_open_id_connect_provider(UntagOpenIDConnectProviderRequest),

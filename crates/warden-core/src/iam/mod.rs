@@ -12,6 +12,7 @@ mod oidc;
 mod policies;
 mod profiles;
 pub(crate) mod roles;
+mod saml;
 mod service_linked;
 
 pub(crate) use service_linked::role_name as service_linked_role_name;
@@ -217,6 +218,13 @@ pub(crate) fn stamp(cx: &RequestCx) -> OffsetDateTime {
 /// The tags of the OIDC provider an ARN names, for authorization.
 pub(crate) fn oidc_provider_tags(account: &Account, arn: &str) -> Option<Vec<warden_store::Tag>> {
     oidc::find_provider(account, arn)
+        .ok()
+        .map(|p| p.tags.clone())
+}
+
+/// The tags of the SAML provider an ARN names, for authorization.
+pub(crate) fn saml_provider_tags(account: &Account, arn: &str) -> Option<Vec<warden_store::Tag>> {
+    saml::find_provider(account, arn)
         .ok()
         .map(|p| p.tags.clone())
 }

@@ -103,6 +103,7 @@ pub(crate) enum Tagged {
     InstanceProfile,
     ServerCertificate,
     OidcProvider,
+    SamlProvider,
 }
 
 impl Core {
@@ -121,6 +122,7 @@ impl Core {
                 .tags
                 .clone(),
             Tagged::OidcProvider => super::oidc::find_provider(account, id)?.tags.clone(),
+            Tagged::SamlProvider => super::saml::find_provider(account, id)?.tags.clone(),
         })
     }
 
@@ -169,6 +171,11 @@ impl Core {
                     let mut r = super::oidc::find_provider(account, id)?.clone();
                     r.tags = change(&r.tags)?;
                     Object::OidcProvider(r)
+                }
+                Tagged::SamlProvider => {
+                    let mut r = super::saml::find_provider(account, id)?.clone();
+                    r.tags = change(&r.tags)?;
+                    Object::SamlProvider(r)
                 }
             }
         };
