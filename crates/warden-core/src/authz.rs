@@ -186,6 +186,14 @@ fn self_or_user(
     }
 }
 
+/// A resource by ARN with the tags it has (none when it does not exist).
+fn tagged(tags: Option<Vec<Tag>>, arn: &str, action: &'static str) -> Target {
+    Target {
+        resource_tags: tags.unwrap_or_default(),
+        ..Target::new(action, arn.to_owned())
+    }
+}
+
 /// The action and resource each implemented operation is authorized for.
 pub(crate) fn iam_target(
     request: &Request,
@@ -200,25 +208,22 @@ pub(crate) fn iam_target(
     let policy = |arn: &str, action| policy_target(account, arn, action);
     let profile = |name: &str, action| profile_target(account, id, name, action);
     let server_cert = |name: &str, action| server_certificate_target(account, id, name, action);
+    let self_or = |name: Option<&str>, action| self_or_user(account, id, caller, name, action);
     let everything = |action| Target::new(action, "*".to_owned());
+    // Identity providers by ARN, with their tags when they exist.
     let saml = |arn: &str, action| {
-        let tags = account
-            .and_then(|a| crate::iam::saml_provider_tags(a, arn))
-            .unwrap_or_default();
-        Target {
-            resource_tags: tags,
-            ..Target::new(action, arn.to_owned())
-        }
+        tagged(
+            account.and_then(|a| crate::iam::saml_provider_tags(a, arn)),
+            arn,
+            action,
+        )
     };
-    // A provider by ARN, with its tags when it exists.
     let oidc = |arn: &str, action| {
-        let tags = account
-            .and_then(|a| crate::iam::oidc_provider_tags(a, arn))
-            .unwrap_or_default();
-        Target {
-            resource_tags: tags,
-            ..Target::new(action, arn.to_owned())
-        }
+        tagged(
+            account.and_then(|a| crate::iam::oidc_provider_tags(a, arn)),
+            arn,
+            action,
+        )
     };
     Ok(match request {
         Request::CreateUser(i) => {
@@ -271,34 +276,10 @@ pub(crate) fn iam_target(
         Request::AddUserToGroup(i) => group(&i.group_name, "iam:AddUserToGroup"),
         Request::RemoveUserFromGroup(i) => group(&i.group_name, "iam:RemoveUserFromGroup"),
         Request::ListGroupsForUser(i) => user(&i.user_name, "iam:ListGroupsForUser"),
-        Request::CreateAccessKey(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:CreateAccessKey",
-        ),
-        Request::ListAccessKeys(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:ListAccessKeys",
-        ),
-        Request::UpdateAccessKey(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:UpdateAccessKey",
-        ),
-        Request::DeleteAccessKey(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:DeleteAccessKey",
-        ),
+        Request::CreateAccessKey(i) => self_or(i.user_name.as_deref(), "iam:CreateAccessKey"),
+        Request::ListAccessKeys(i) => self_or(i.user_name.as_deref(), "iam:ListAccessKeys"),
+        Request::UpdateAccessKey(i) => self_or(i.user_name.as_deref(), "iam:UpdateAccessKey"),
+        Request::DeleteAccessKey(i) => self_or(i.user_name.as_deref(), "iam:DeleteAccessKey"),
         Request::GetAccessKeyLastUsed(i) => {
             // The resource is the key's owner; an unknown key is checked against the caller.
             let owner = dir
@@ -473,41 +454,19 @@ pub(crate) fn iam_target(
         Request::GetSSHPublicKey(i) => user(&i.user_name, "iam:GetSSHPublicKey"),
         Request::UpdateSSHPublicKey(i) => user(&i.user_name, "iam:UpdateSSHPublicKey"),
         Request::DeleteSSHPublicKey(i) => user(&i.user_name, "iam:DeleteSSHPublicKey"),
-        Request::ListSSHPublicKeys(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:ListSSHPublicKeys",
-        ),
-        Request::UploadSigningCertificate(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:UploadSigningCertificate",
-        ),
-        Request::UpdateSigningCertificate(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:UpdateSigningCertificate",
-        ),
-        Request::DeleteSigningCertificate(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:DeleteSigningCertificate",
-        ),
-        Request::ListSigningCertificates(i) => self_or_user(
-            account,
-            id,
-            caller,
-            i.user_name.as_deref(),
-            "iam:ListSigningCertificates",
-        ),
+        Request::ListSSHPublicKeys(i) => self_or(i.user_name.as_deref(), "iam:ListSSHPublicKeys"),
+        Request::UploadSigningCertificate(i) => {
+            self_or(i.user_name.as_deref(), "iam:UploadSigningCertificate")
+        }
+        Request::UpdateSigningCertificate(i) => {
+            self_or(i.user_name.as_deref(), "iam:UpdateSigningCertificate")
+        }
+        Request::DeleteSigningCertificate(i) => {
+            self_or(i.user_name.as_deref(), "iam:DeleteSigningCertificate")
+        }
+        Request::ListSigningCertificates(i) => {
+            self_or(i.user_name.as_deref(), "iam:ListSigningCertificates")
+        }
         Request::UploadServerCertificate(i) => Target::new(
             "iam:UploadServerCertificate",
             id.entity(
@@ -653,7 +612,7 @@ impl<'d> Subject<'d> {
     pub(crate) fn of(caller: &'d Caller, dir: &'d Directory) -> Option<Subject<'d>> {
         let account = dir.account(&caller.account_id)?;
         let session = caller.session.as_deref();
-        let session_policies = session.and_then(|s| s.policies.as_ref());
+        let session_policies = session.and_then(|s| s.policies.as_deref());
         if let Some(SessionKind::Federated { user_id, name }) = session.map(|s| &s.claims.kind) {
             // The asking user's (or root's) permissions, within the session policies; none
             // passed means no permissions at all.
