@@ -338,3 +338,18 @@ def test_a_federated_user_has_the_intersection_and_nothing_without_a_session_pol
     iam.put_user_policy(UserName=user.name, PolicyName="p", PolicyDocument=policy(allow("sts:*")))
     as_role = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess")["Credentials"]
     assert lint_as(server, as_role).status_code == 200
+
+
+def test_a_managed_session_policy_follows_its_default_version(iam, new_user, server):
+    user = new_user("follow")
+    role = make_role(iam, trust({"AWS": user.arn}), policy(allow(["iam:ListUsers", "iam:ListRoles"])))
+    managed = iam.create_policy(PolicyName=unique("sess"), PolicyDocument=policy(allow("iam:ListUsers")))["Policy"]
+    sts = sts_for(server, user.access_key_id, user.secret_access_key)
+    session = iam_for(server, sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sess",
+                                              PolicyArns=[{"arn": managed["Arn"]}])["Credentials"])
+    assert "Users" in session.list_users()
+    expect_error(session.list_roles, "AccessDenied", status=403)
+    iam.create_policy_version(PolicyArn=managed["Arn"], PolicyDocument=policy(allow("iam:ListRoles")),
+                              SetAsDefault=True)
+    assert "Roles" in session.list_roles()
+    expect_error(session.list_users, "AccessDenied", status=403)

@@ -281,7 +281,7 @@ impl Core {
         }
         let dir = self.read();
         let account = dir.account(&claims.account_id).ok_or_else(invalid_token)?;
-        let policies = session_policies(account, &claims);
+        let policies = self.session_policies.get(account, &claims);
         let (user_id, arn, mut tags) = match &claims.kind {
             SessionKind::AssumedRole {
                 role_id,
@@ -366,13 +366,56 @@ pub(crate) fn root_caller(account: &Account, access_key_id: &str) -> Caller {
     }
 }
 
-/// The session policies a token names, compiled: its inline policy and its managed policies'
-/// current default versions. `None` when the session has none (it then keeps its identity's
-/// permissions). A managed policy deleted since grants nothing.
-fn session_policies(account: &Account, claims: &SessionClaims) -> Option<PolicySet> {
-    if claims.policy.is_none() && claims.policy_arns.is_empty() {
-        return None;
+/// Compiled session policies by access key id. Compiling a session's policies (an AWS managed
+/// policy such as ReadOnlyAccess is thousands of actions) on every request would cost far more
+/// than the decision; a cached set is reused while the default versions of the customer managed
+/// policies it names are unchanged (AWS managed ones never change).
+#[derive(Debug, Default)]
+pub(crate) struct SessionPolicyCache {
+    sets: RwLock<HashMap<String, (String, Arc<PolicySet>)>>,
+}
+
+/// More sessions than this and the cache starts over.
+const SESSION_POLICY_CACHE_LIMIT: usize = 100_000;
+
+impl SessionPolicyCache {
+    /// The session policies a token names, compiled: its inline policy and its managed
+    /// policies' current default versions. `None` when the session has none (it then keeps its
+    /// identity's permissions). A managed policy deleted since grants nothing.
+    fn get(&self, account: &Account, claims: &SessionClaims) -> Option<Arc<PolicySet>> {
+        if claims.policy.is_none() && claims.policy_arns.is_empty() {
+            return None;
+        }
+        let stamp: String = claims
+            .policy_arns
+            .iter()
+            .map(|arn| match account.managed_by_arn(arn) {
+                Some(p) if p.record.account_id != crate::directory::AWS_ACCOUNT => {
+                    format!("{}:{};", p.record.policy_id, p.record.default_version)
+                }
+                _ => "-;".to_owned(),
+            })
+            .collect();
+        if let Some((cached_stamp, set)) = self
+            .sets
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&claims.access_key_id)
+            && *cached_stamp == stamp
+        {
+            return Some(Arc::clone(set));
+        }
+        let set = Arc::new(compile_session_policies(account, claims));
+        let mut sets = self.sets.write().unwrap_or_else(PoisonError::into_inner);
+        if sets.len() >= SESSION_POLICY_CACHE_LIMIT {
+            sets.clear();
+        }
+        sets.insert(claims.access_key_id.clone(), (stamp, Arc::clone(&set)));
+        Some(set)
     }
+}
+
+fn compile_session_policies(account: &Account, claims: &SessionClaims) -> PolicySet {
     let inline = claims
         .policy
         .as_deref()
@@ -386,7 +429,5 @@ fn session_policies(account: &Account, claims: &SessionClaims) -> Option<PolicyS
         };
         Some(compiled.with_name(arn))
     });
-    Some(PolicySet::new(
-        inline.into_iter().chain(managed).collect::<Vec<_>>(),
-    ))
+    PolicySet::new(inline.into_iter().chain(managed).collect::<Vec<_>>())
 }

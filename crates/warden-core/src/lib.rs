@@ -202,7 +202,7 @@ pub struct Caller {
 pub struct CallerSession {
     pub claims: SessionClaims,
     /// The session policies, compiled; `None` when the session was created without any.
-    pub policies: Option<PolicySet>,
+    pub policies: Option<Arc<PolicySet>>,
 }
 
 impl Caller {
@@ -250,6 +250,7 @@ pub struct Core {
     writer: tokio::sync::Mutex<()>,
     signing_keys: authn::SigningKeyCache,
     key_uses: authn::KeyUses,
+    session_policies: authn::SessionPolicyCache,
     accept_unknown_keys_as_root: bool,
     /// The account created at first start (the management account once Organizations exists).
     first_account: std::sync::OnceLock<String>,
@@ -276,6 +277,7 @@ impl Core {
             writer: tokio::sync::Mutex::new(()),
             signing_keys: authn::SigningKeyCache::default(),
             key_uses: authn::KeyUses::default(),
+            session_policies: authn::SessionPolicyCache::default(),
             accept_unknown_keys_as_root: config.accept_unknown_keys_as_root,
             first_account: std::sync::OnceLock::new(),
         };
