@@ -1,6 +1,6 @@
 //! Generates `warden-protocol`'s service modules from AWS's botocore models.
 //!
-//! `cargo run -p warden-codegen` rewrites `crates/warden-protocol/src/generated/{iam,sts}.rs`;
+//! `cargo run -p warden-codegen` rewrites `crates/warden-protocol/src/generated/{iam,sts,organizations}.rs`;
 //! the test in `tests/stale.rs` fails when the committed files differ from what this produces.
 
 mod generate;
@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 pub const SERVICES: &[(&str, &str)] = &[
     ("iam", "iam-2010-05-08.json"),
     ("sts", "sts-2011-06-15.json"),
+    ("organizations", "organizations-2016-11-28.json"),
 ];
 
 /// The workspace root, from this crate's manifest directory.

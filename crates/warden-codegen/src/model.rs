@@ -167,8 +167,11 @@ pub struct Operation {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub api_version: String,
+    /// Query services: the XML namespace of responses.
     pub namespace: String,
     pub protocol: String,
+    /// JSON services: the `X-Amz-Target` prefix (`AWSOrganizationsV20161128`).
+    pub target_prefix: String,
     pub operations: Vec<Operation>,
     pub shapes: BTreeMap<String, Shape>,
 }
@@ -181,15 +184,19 @@ impl Model {
             .str("apiVersion")
             .context("no apiVersion")?
             .to_owned();
-        let namespace = metadata
-            .str("xmlNamespace")
-            .context("no xmlNamespace")?
-            .to_owned();
         let protocol = metadata.str("protocol").context("no protocol")?.to_owned();
+        let namespace = metadata.str("xmlNamespace").unwrap_or("").to_owned();
+        let target_prefix = metadata.str("targetPrefix").unwrap_or("").to_owned();
+        if protocol == "query" && namespace.is_empty() {
+            bail!("a query model needs an xmlNamespace");
+        }
+        if protocol == "json" && target_prefix.is_empty() {
+            bail!("a json model needs a targetPrefix");
+        }
 
         let mut shapes = BTreeMap::new();
         for (name, s) in json.get("shapes").context("no shapes")?.members() {
-            shapes.insert(name.clone(), parse_shape(name, s)?);
+            shapes.insert(name.clone(), parse_shape(name, s, &protocol)?);
         }
         let mut operations = Vec::new();
         for (name, o) in json.get("operations").context("no operations")?.members() {
@@ -214,6 +221,7 @@ impl Model {
             api_version,
             namespace,
             protocol,
+            target_prefix,
             operations,
             shapes,
         };
@@ -228,7 +236,7 @@ impl Model {
     }
 
     fn check(&self) -> Result<()> {
-        if self.protocol != "query" {
+        if self.protocol != "query" && self.protocol != "json" {
             bail!("protocol `{}` is not supported", self.protocol);
         }
         for shape in self.shapes.values() {
@@ -258,7 +266,7 @@ fn member(name: &str, j: &Json) -> Result<Member> {
     })
 }
 
-fn parse_shape(name: &str, s: &Json) -> Result<Shape> {
+fn parse_shape(name: &str, s: &Json, protocol: &str) -> Result<Shape> {
     let kind = match s.str("type") {
         Some("structure") => Kind::Structure,
         Some("list") => Kind::List,
@@ -289,10 +297,13 @@ fn parse_shape(name: &str, s: &Json) -> Result<Shape> {
     };
     let exception = if s.bool("exception") || s.get("error").is_some() {
         let e = s.get("error");
-        let code = e
-            .and_then(|e| e.str("code"))
-            .map(str::to_owned)
-            .unwrap_or_else(|| name.strip_suffix("Exception").unwrap_or(name).to_owned());
+        // JSON services name an error by its shape (`__type`); Query services by the error
+        // trait's code, or the shape name without `Exception`.
+        let code = match e.and_then(|e| e.str("code")) {
+            Some(code) if protocol != "json" => code.to_owned(),
+            _ if protocol == "json" => name.to_owned(),
+            _ => name.strip_suffix("Exception").unwrap_or(name).to_owned(),
+        };
         let status = e
             .and_then(|e| e.num("httpStatusCode"))
             .map(|n| n as u16)

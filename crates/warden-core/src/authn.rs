@@ -114,6 +114,7 @@ fn invalid_token() -> ServiceError {
         message: "The security token included in the request is invalid.".to_owned(),
         status: 403,
         sender_fault: true,
+        reason: None,
     }
 }
 
@@ -123,6 +124,7 @@ fn sigv4_error(e: &warden_sigv4::SigV4Error) -> ServiceError {
         message: e.to_string(),
         status: e.status(),
         sender_fault: true,
+        reason: None,
     }
 }
 
@@ -141,6 +143,7 @@ impl Core {
                     message: "Request is missing Authentication Token".to_owned(),
                     status: 403,
                     sender_fault: true,
+                    reason: None,
                 });
             }
             Err(e) => return Err(sigv4_error(&e)),
@@ -277,6 +280,7 @@ impl Core {
                 message: "The security token included in the request is expired".to_owned(),
                 status: 403,
                 sender_fault: true,
+                reason: None,
             });
         }
         let dir = self.read();

@@ -700,6 +700,7 @@ pub(crate) fn access_denied(message: String) -> ServiceError {
         message,
         status: 403,
         sender_fault: true,
+        reason: None,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod directory;
 mod iam;
 pub mod ids;
 pub mod material;
+pub mod organizations;
 mod pagination;
 mod seal;
 pub mod session;
@@ -488,7 +489,7 @@ impl Core {
     }
 }
 
-fn random_account_id() -> Result<String, CoreError> {
+pub(crate) fn random_account_id() -> Result<String, CoreError> {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).map_err(|e| CoreError::Random(e.to_string()))?;
     let mut id: String = bytes.iter().map(|b| char::from(b'0' + b % 10)).collect();

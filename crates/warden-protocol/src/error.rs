@@ -79,6 +79,9 @@ pub struct ServiceError {
     pub message: String,
     pub status: u16,
     pub sender_fault: bool,
+    /// The `Reason` member some JSON services' errors carry (Organizations'
+    /// `InvalidInputException`, `ConstraintViolationException`); Query errors have none.
+    pub reason: Option<Cow<'static, str>>,
 }
 
 impl ServiceError {
@@ -89,6 +92,7 @@ impl ServiceError {
             message: message.into(),
             status: shape.status,
             sender_fault: shape.sender_fault,
+            reason: None,
         }
     }
 

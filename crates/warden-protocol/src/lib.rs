@@ -13,6 +13,8 @@
 //! Nothing here does I/O or reads the clock; hostile input gives errors, never panics.
 
 mod error;
+#[doc(hidden)]
+pub mod json;
 mod params;
 #[doc(hidden)]
 pub mod rt;
@@ -20,6 +22,8 @@ mod xml;
 
 #[path = "generated/iam.rs"]
 pub mod iam;
+#[path = "generated/organizations.rs"]
+pub mod organizations;
 #[path = "generated/sts.rs"]
 pub mod sts;
 

@@ -1,11 +1,15 @@
 //! The model's regexes, translated from Java's dialect to the `regex` crate's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use warden_protocol::{Params, iam, sts};
+use warden_protocol::{Params, iam, organizations, sts};
 
 #[test]
 fn every_model_pattern_compiles() {
-    for p in iam::PATTERNS.iter().chain(sts::PATTERNS) {
+    for p in iam::PATTERNS
+        .iter()
+        .chain(sts::PATTERNS)
+        .chain(organizations::PATTERNS)
+    {
         if let Err(e) = p.compile() {
             panic!("pattern {} does not compile: {e}", p.source());
         }

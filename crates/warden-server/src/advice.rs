@@ -62,6 +62,7 @@ fn validation(message: String) -> ServiceError {
         message,
         status: 400,
         sender_fault: true,
+        reason: None,
     }
 }
 

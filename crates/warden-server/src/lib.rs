@@ -22,7 +22,7 @@ use axum::serve::ListenerExt as _;
 use time::OffsetDateTime;
 use warden_core::dev::{self, DevWorlds};
 use warden_core::{Authenticated, Core, RequestCx, RequestInfo, ids};
-use warden_protocol::{Params, ServiceError, iam, sts};
+use warden_protocol::{Params, ServiceError, iam, organizations, sts};
 use warden_sigv4::HttpRequest;
 
 /// The largest request body accepted. IAM's largest parameters are policy documents (10 KiB of
@@ -133,17 +133,23 @@ const UNSIGNED_REGION: &str = "us-east-1";
 fn unsigned_dev_caller(
     core: &Core,
     http: &HttpRequest<'_>,
-    user_agent: Option<&str>,
+    headers: &HeaderMap,
 ) -> Option<Authenticated> {
     if !core.accepts_unknown_keys() || !matches!(warden_sigv4::parse_auth(http), Ok(None)) {
         return None;
     }
     let caller = core.unknown_key_caller()?;
-    let params = Params::parse(http.query, http.body);
-    let service = match params.action() {
-        Some(action) if sts::Operation::from_name(action).is_some() => "sts",
-        _ => "iam",
+    let service = if json_target(headers).is_some() {
+        "organizations"
+    } else {
+        match Params::parse(http.query, http.body).action() {
+            Some(action) if sts::Operation::from_name(action).is_some() => "sts",
+            _ => "iam",
+        }
     };
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     Some(Authenticated {
         caller,
         service: service.to_owned(),
@@ -174,10 +180,25 @@ async fn query_endpoint(
         headers: &header_pairs,
         body: &body,
     };
+    let json = json_target(&headers);
     let (core, cx, service) = match authenticate(&backend, &http, peer, &headers).await {
         Ok(authenticated) => authenticated,
+        Err(e) if json.is_some() => return json_error_response(&e, &request_id),
         Err(e) => return error_response(namespace_of(&http), &e, &request_id),
     };
+    if let Some(target) = json {
+        let result = match service.as_str() {
+            "organizations" => match organizations::decode(Some(target), http.body) {
+                Ok(request) => core.handle_organizations(&cx, request).await,
+                Err(e) => Err(e),
+            },
+            other => Err(unserved(other)),
+        };
+        return match result {
+            Ok(response) => json_response(StatusCode::OK, response.to_json(), &request_id),
+            Err(e) => json_error_response(&e, &request_id),
+        };
+    }
     let params = Params::parse(http.query, http.body);
     match service.as_str() {
         "iam" => {
@@ -204,17 +225,42 @@ async fn query_endpoint(
                 Err(e) => error_response(sts::NAMESPACE, &e, &request_id),
             }
         }
-        other => error_response(
-            iam::NAMESPACE,
-            &ServiceError {
-                code: "InvalidClientTokenId".into(),
-                message: format!("Warden does not serve the `{other}` service."),
-                status: 403,
-                sender_fault: true,
-            },
-            &request_id,
-        ),
+        other => error_response(iam::NAMESPACE, &unserved(other), &request_id),
     }
+}
+
+/// A request for a service this endpoint does not serve (by its credential scope).
+fn unserved(service: &str) -> ServiceError {
+    ServiceError {
+        code: "InvalidClientTokenId".into(),
+        message: format!("Warden does not serve the `{service}` service."),
+        status: 403,
+        sender_fault: true,
+        reason: None,
+    }
+}
+
+/// The `X-Amz-Target` header of a JSON-protocol request (Organizations).
+fn json_target(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-amz-target").and_then(|v| v.to_str().ok())
+}
+
+fn json_response(status: StatusCode, body: String, request_id: &str) -> Response {
+    let mut response = (status, Body::from(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+fn json_error_response(error: &ServiceError, request_id: &str) -> Response {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, warden_protocol::json::error_json(error), request_id)
 }
 
 /// Why a body could not be read, as an AWS error.
@@ -234,6 +280,7 @@ fn body_error(rejection: &BytesRejection) -> ServiceError {
         ),
         status: rejection.status().as_u16(),
         sender_fault: true,
+        reason: None,
     }
 }
 
@@ -257,7 +304,7 @@ async fn authenticate(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     let core = core_for(backend, http, user_agent).await?;
-    let authenticated = match unsigned_dev_caller(&core, http, user_agent) {
+    let authenticated = match unsigned_dev_caller(&core, http, headers) {
         Some(a) => a,
         None => core.authenticate(http, now)?,
     };

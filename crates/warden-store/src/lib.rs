@@ -13,10 +13,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use objects::{
-    AccountAliasRecord, AttachmentRecord, DeletionTaskRecord, EntityRef, InstanceProfileRecord,
-    ManagedPolicyRecord, Object, ObjectKey, ObjectKind, OidcProviderRecord, PolicyVersionRecord,
-    PrincipalBinding, RoleLastUse, RoleRecord, SamlProviderRecord, ServerCertificateRecord,
-    SigningCertificateRecord, SshPublicKeyRecord, UniqueName,
+    AccountAliasRecord, AttachmentRecord, CreateAccountStatusRecord, DeletionTaskRecord, EntityRef,
+    InstanceProfileRecord, ManagedPolicyRecord, Object, ObjectKey, ObjectKind, OidcProviderRecord,
+    OrgAccountRecord, OrganizationRecord, PolicyVersionRecord, PrincipalBinding, RoleLastUse,
+    RoleRecord, SamlProviderRecord, ServerCertificateRecord, SigningCertificateRecord,
+    SshPublicKeyRecord, UniqueName,
 };
 pub use records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,

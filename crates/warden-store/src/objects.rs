@@ -232,6 +232,54 @@ pub struct SamlProviderRecord {
     pub tags: Vec<Tag>,
 }
 
+/// An AWS Organizations organization; the account it belongs to is its management account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationRecord {
+    /// `o-…`.
+    pub org_id: String,
+    /// The management account.
+    pub account_id: String,
+    /// `r-…`: the organization's one root.
+    pub root_id: String,
+    /// `ALL` or `CONSOLIDATED_BILLING`.
+    pub feature_set: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+}
+
+/// An account's membership of an organization (the management account's included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgAccountRecord {
+    pub account_id: String,
+    pub org_id: String,
+    pub name: String,
+    pub email: String,
+    /// `CREATED` or `INVITED`.
+    pub joined_method: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub joined: OffsetDateTime,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// A `CreateAccount` request and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateAccountStatusRecord {
+    /// `car-…`.
+    pub request_id: String,
+    /// The management account that asked.
+    pub account_id: String,
+    pub account_name: String,
+    /// `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.
+    pub state: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub requested: OffsetDateTime,
+    #[serde(with = "time::serde::timestamp::option")]
+    pub completed: Option<OffsetDateTime>,
+    pub new_account_id: Option<String>,
+    pub failure_reason: Option<String>,
+}
+
 /// The kinds of [`Object`], in the order they load (what refers to something loads after it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectKind {
@@ -246,10 +294,13 @@ pub enum ObjectKind {
     DeletionTask,
     OidcProvider,
     SamlProvider,
+    Organization,
+    OrgAccount,
+    CreateAccountStatus,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 11] = [
+    pub const ALL: [ObjectKind; 14] = [
         ObjectKind::Role,
         ObjectKind::ManagedPolicy,
         ObjectKind::Attachment,
@@ -261,6 +312,9 @@ impl ObjectKind {
         ObjectKind::DeletionTask,
         ObjectKind::OidcProvider,
         ObjectKind::SamlProvider,
+        ObjectKind::Organization,
+        ObjectKind::OrgAccount,
+        ObjectKind::CreateAccountStatus,
     ];
 
     /// The name stored in the `kind` column.
@@ -277,6 +331,9 @@ impl ObjectKind {
             ObjectKind::DeletionTask => "deletion_task",
             ObjectKind::OidcProvider => "oidc_provider",
             ObjectKind::SamlProvider => "saml_provider",
+            ObjectKind::Organization => "organization",
+            ObjectKind::OrgAccount => "org_account",
+            ObjectKind::CreateAccountStatus => "create_account_status",
         }
     }
 
@@ -306,6 +363,9 @@ pub enum Object {
     DeletionTask(DeletionTaskRecord),
     OidcProvider(OidcProviderRecord),
     SamlProvider(SamlProviderRecord),
+    Organization(OrganizationRecord),
+    OrgAccount(OrgAccountRecord),
+    CreateAccountStatus(CreateAccountStatusRecord),
 }
 
 /// Where a name must be unique: within an account, or (aliases) everywhere.
@@ -329,6 +389,9 @@ impl Object {
             Object::DeletionTask(_) => ObjectKind::DeletionTask,
             Object::OidcProvider(_) => ObjectKind::OidcProvider,
             Object::SamlProvider(_) => ObjectKind::SamlProvider,
+            Object::Organization(_) => ObjectKind::Organization,
+            Object::OrgAccount(_) => ObjectKind::OrgAccount,
+            Object::CreateAccountStatus(_) => ObjectKind::CreateAccountStatus,
         }
     }
 
@@ -346,6 +409,10 @@ impl Object {
             Object::DeletionTask(t) => t.deletion_task_id.clone(),
             Object::OidcProvider(p) => format!("{}/{}", p.account_id, p.url),
             Object::SamlProvider(p) => p.uuid.clone(),
+            Object::Organization(o) => o.org_id.clone(),
+            // An account belongs to one organization at most.
+            Object::OrgAccount(a) => a.account_id.clone(),
+            Object::CreateAccountStatus(s) => s.request_id.clone(),
         };
         ObjectKey {
             kind: self.kind(),
@@ -366,6 +433,9 @@ impl Object {
             Object::DeletionTask(t) => &t.account_id,
             Object::OidcProvider(p) => &p.account_id,
             Object::SamlProvider(p) => &p.account_id,
+            Object::Organization(o) => &o.account_id,
+            Object::OrgAccount(a) => &a.account_id,
+            Object::CreateAccountStatus(s) => &s.account_id,
         }
     }
 
@@ -388,10 +458,18 @@ impl Object {
                 scope: String::new(),
                 name_lower: a.alias.to_lowercase(),
             }),
+            // An account manages one organization at most.
+            Object::Organization(_) => in_account("organization"),
+            // An email address belongs to one account (AWS: across all of AWS).
+            Object::OrgAccount(a) => Some(UniqueName {
+                scope: "account-email".to_owned(),
+                name_lower: a.email.to_lowercase(),
+            }),
             Object::Attachment(_)
             | Object::SshPublicKey(_)
             | Object::SigningCertificate(_)
-            | Object::DeletionTask(_) => None,
+            | Object::DeletionTask(_)
+            | Object::CreateAccountStatus(_) => None,
         }
     }
 
@@ -409,6 +487,9 @@ impl Object {
             Object::DeletionTask(t) => serde_json::to_string(t),
             Object::OidcProvider(p) => serde_json::to_string(p),
             Object::SamlProvider(p) => serde_json::to_string(p),
+            Object::Organization(o) => serde_json::to_string(o),
+            Object::OrgAccount(a) => serde_json::to_string(a),
+            Object::CreateAccountStatus(s) => serde_json::to_string(s),
         }
     }
 
@@ -427,6 +508,11 @@ impl Object {
             ObjectKind::DeletionTask => Object::DeletionTask(serde_json::from_str(body)?),
             ObjectKind::OidcProvider => Object::OidcProvider(serde_json::from_str(body)?),
             ObjectKind::SamlProvider => Object::SamlProvider(serde_json::from_str(body)?),
+            ObjectKind::Organization => Object::Organization(serde_json::from_str(body)?),
+            ObjectKind::OrgAccount => Object::OrgAccount(serde_json::from_str(body)?),
+            ObjectKind::CreateAccountStatus => {
+                Object::CreateAccountStatus(serde_json::from_str(body)?)
+            }
         })
     }
 }

@@ -17,10 +17,10 @@ use std::sync::Arc;
 
 use warden_policy::{CompiledPolicy, PolicySet, Principal};
 use warden_store::{
-    AccessKeyRecord, AccountRecord, Change, DeletionTaskRecord, EntityRef, GroupRecord,
-    InstanceProfileRecord, ManagedPolicyRecord, OidcProviderRecord, PolicyOwner, RoleRecord,
-    SamlProviderRecord, ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord,
-    UserRecord,
+    AccessKeyRecord, AccountRecord, Change, CreateAccountStatusRecord, DeletionTaskRecord,
+    EntityRef, GroupRecord, InstanceProfileRecord, ManagedPolicyRecord, OidcProviderRecord,
+    OrgAccountRecord, OrganizationRecord, PolicyOwner, RoleRecord, SamlProviderRecord,
+    ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord, UserRecord,
 };
 
 /// An inline policy as written and compiled.
@@ -196,6 +196,12 @@ pub struct Account {
     pub oidc_providers: BTreeMap<String, OidcProviderRecord>,
     /// SAML providers by name.
     pub saml_providers: BTreeMap<String, SamlProviderRecord>,
+    /// The organization this account manages.
+    pub organization: Option<OrganizationRecord>,
+    /// The organization this account belongs to (the management account's included).
+    pub membership: Option<OrgAccountRecord>,
+    /// `CreateAccount` requests this (management) account made, by id.
+    pub create_account_statuses: BTreeMap<String, CreateAccountStatusRecord>,
 }
 
 impl Account {
@@ -224,6 +230,9 @@ impl Account {
             aws_policies: BTreeMap::new(),
             oidc_providers: BTreeMap::new(),
             saml_providers: BTreeMap::new(),
+            organization: None,
+            membership: None,
+            create_account_statuses: BTreeMap::new(),
         }
     }
 

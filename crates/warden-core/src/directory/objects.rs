@@ -55,6 +55,13 @@ impl Directory {
                     .saml_providers
                     .insert(record.name.clone(), record.clone());
             }
+            Object::Organization(record) => account.organization = Some(record.clone()),
+            Object::OrgAccount(record) => account.membership = Some(record.clone()),
+            Object::CreateAccountStatus(record) => {
+                account
+                    .create_account_statuses
+                    .insert(record.request_id.clone(), record.clone());
+            }
         }
     }
 
@@ -93,6 +100,23 @@ impl Directory {
                 }
                 ObjectKind::SamlProvider => {
                     account.saml_providers.retain(|_, p| p.uuid != id);
+                }
+                ObjectKind::Organization => {
+                    if account
+                        .organization
+                        .as_ref()
+                        .is_some_and(|o| o.org_id == id)
+                    {
+                        account.organization = None;
+                    }
+                }
+                ObjectKind::OrgAccount => {
+                    if account.id() == id {
+                        account.membership = None;
+                    }
+                }
+                ObjectKind::CreateAccountStatus => {
+                    account.create_account_statuses.remove(id);
                 }
                 ObjectKind::OidcProvider => {
                     // The id is `ACCOUNT/URL`.
