@@ -353,3 +353,22 @@ def test_a_managed_session_policy_follows_its_default_version(iam, new_user, ser
                               SetAsDefault=True)
     assert "Roles" in session.list_roles()
     expect_error(session.list_users, "AccessDenied", status=403)
+
+
+def test_decode_authorization_message_needs_permission_and_a_message_warden_issued(server, iam, new_user):
+    """Encoded messages come from Warden's authorization answers for other services; IAM and STS
+    never encode their own denials. Here: the permission check and the refusal of foreign text,
+    through boto3 and the AWS CLI (the decoding itself is covered in warden-core's tests)."""
+    plain = new_user("nodecode")
+    sts = sts_for(server, plain.access_key_id, plain.secret_access_key)
+    expect_error(lambda: sts.decode_authorization_message(EncodedMessage="abc"), "AccessDenied", status=403)
+    reader = new_user("decoder")
+    iam.put_user_policy(UserName=reader.name, PolicyName="decode",
+                        PolicyDocument=policy(allow("sts:DecodeAuthorizationMessage")))
+    sts = sts_for(server, reader.access_key_id, reader.secret_access_key)
+    expect_error(lambda: sts.decode_authorization_message(EncodedMessage="bm90LWEtd2FyZGVuLW1lc3NhZ2U"),
+                 "InvalidAuthorizationMessageException", status=400)
+    with pytest.raises(Exception) as caught:
+        aws_cli(server, "sts", "decode-authorization-message", "--encoded-message", "garbage",
+                access_key_id=reader.access_key_id, secret_access_key=reader.secret_access_key)
+    assert "InvalidAuthorizationMessageException" in str(caught.value)

@@ -7,6 +7,7 @@
 //! itself.
 
 mod authn;
+pub mod authorization_message;
 mod authz;
 pub mod dev;
 pub mod directory;

@@ -291,6 +291,14 @@ impl Handler for Core {
         })
     }
 
+    async fn decode_authorization_message(
+        &self,
+        cx: &RequestCx,
+        i: sts::DecodeAuthorizationMessageRequest,
+    ) -> Result<sts::DecodeAuthorizationMessageResponse, ServiceError> {
+        self.decode_authorization_message_op(cx, i)
+    }
+
     async fn get_federation_token(
         &self,
         cx: &RequestCx,
@@ -650,7 +658,8 @@ impl Core {
             ))),
             Request::GetSessionToken(_)
             | Request::GetFederationToken(_)
-            | Request::GetAccessKeyInfo(_) => sts::dispatch(self, cx, request).await,
+            | Request::GetAccessKeyInfo(_)
+            | Request::DecodeAuthorizationMessage(_) => sts::dispatch(self, cx, request).await,
             other => Err(ServiceError::not_implemented(other.operation().name())),
         }
     }

@@ -405,3 +405,111 @@ async fn temporary_credentials_expire() {
         "ExpiredToken"
     );
 }
+
+/// A decision's details sealed by Warden open through `DecodeAuthorizationMessage` for a caller
+/// allowed `sts:DecodeAuthorizationMessage`, as AWS's document; nobody else may decode, and
+/// tampered or foreign text is refused.
+#[tokio::test]
+async fn authorization_messages_decode_for_allowed_callers_only() {
+    use warden_core::authorization_message::{AuthorizationMessage, MessageStatement};
+    use warden_protocol::sts;
+
+    let core = core().await;
+    let reader = create_user(&core, "reader").await;
+    let other = create_user(&core, "other").await;
+    let put = Request::PutUserPolicy(iam::PutUserPolicyRequest {
+        user_name: "reader".into(),
+        policy_name: "decode".into(),
+        policy_document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:DecodeAuthorizationMessage","Resource":"*"}]}"#.into(),
+    });
+    call(&core, root(), put).await.unwrap();
+    let message = AuthorizationMessage {
+        allowed: false,
+        explicit_deny: true,
+        matched_statements: vec![MessageStatement {
+            statement_id: "NoDeletes".into(),
+            effect: "DENY".into(),
+            policy: "guard".into(),
+        }],
+        principal_id: other.user_id.clone(),
+        principal_name: "other".into(),
+        principal_arn: other.arn.clone(),
+        action: "s3:DeleteObject".into(),
+        resource: "arn:aws:s3:::bucket/key".into(),
+        conditions: vec![("aws:SourceIp".into(), vec!["10.0.0.1".into()])],
+    };
+    let encoded = core.encode_authorization_message(&message).unwrap();
+    assert!(
+        !encoded.contains("DeleteObject"),
+        "the message must be opaque"
+    );
+    let decode = |text: &str| {
+        sts::Request::DecodeAuthorizationMessage(sts::DecodeAuthorizationMessageRequest {
+            encoded_message: text.to_owned(),
+        })
+    };
+    let sts::Response::DecodeAuthorizationMessage(answer) = core
+        .handle_sts(&as_user(&reader), decode(&encoded))
+        .await
+        .unwrap()
+    else {
+        panic!("not a DecodeAuthorizationMessage answer");
+    };
+    let decoded: serde_json::Value =
+        serde_json::from_str(&answer.decoded_message.unwrap()).unwrap();
+    assert_eq!(decoded["allowed"], false);
+    assert_eq!(decoded["explicitDeny"], true);
+    assert_eq!(
+        decoded["matchedStatements"]["items"][0]["statementId"],
+        "NoDeletes"
+    );
+    assert_eq!(decoded["context"]["principal"]["arn"], other.arn.as_str());
+    assert_eq!(decoded["context"]["action"], "s3:DeleteObject");
+    assert_eq!(
+        decoded["context"]["conditions"]["items"][0]["values"]["items"][0]["value"],
+        "10.0.0.1"
+    );
+    // Without the permission: AccessDenied.
+    let refused = core
+        .handle_sts(&as_user(&other), decode(&encoded))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "AccessDenied");
+    // Tampered, or not Warden's: InvalidAuthorizationMessageException.
+    let mut tampered = encoded.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    for text in [String::from_utf8(tampered).unwrap(), "not-a-message".into()] {
+        let e = core
+            .handle_sts(&as_user(&reader), decode(&text))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "InvalidAuthorizationMessageException");
+    }
+}
+
+/// A message with more context than fits the API's 10,240 characters is trimmed, never
+/// undecodable.
+#[tokio::test]
+async fn oversized_authorization_messages_still_decode() {
+    use warden_core::authorization_message::AuthorizationMessage;
+    let key = MasterKey::from_bytes(&[7u8; 32]).unwrap();
+    let message = AuthorizationMessage {
+        allowed: false,
+        explicit_deny: false,
+        matched_statements: Vec::new(),
+        principal_id: "AIDAX".into(),
+        principal_name: "x".into(),
+        principal_arn: "arn:aws:iam::123456789012:user/x".into(),
+        action: "s3:GetObject".into(),
+        resource: "*".into(),
+        conditions: (0..200)
+            .map(|i| (format!("s3:key{i}"), vec!["v".repeat(60)]))
+            .collect(),
+    };
+    let encoded = message.encode(&key).unwrap();
+    assert!(encoded.len() <= 10_240);
+    let opened = AuthorizationMessage::decode(&encoded, &key).unwrap();
+    assert!(!opened.conditions.is_empty() && opened.conditions.len() < 200);
+    assert_eq!(opened.conditions[0], message.conditions[0]);
+}
