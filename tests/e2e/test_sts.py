@@ -372,3 +372,31 @@ def test_decode_authorization_message_needs_permission_and_a_message_warden_issu
         aws_cli(server, "sts", "decode-authorization-message", "--encoded-message", "garbage",
                 access_key_id=reader.access_key_id, secret_access_key=reader.secret_access_key)
     assert "InvalidAuthorizationMessageException" in str(caught.value)
+
+
+def test_revoking_older_sessions_denies_them_by_token_issue_time(server, iam, new_user):
+    """AWS's "Revoke active sessions": an inline deny on aws:TokenIssueTime older than a moment
+    refuses every session issued before it, and none issued after."""
+    import time as _time
+    from datetime import datetime, timezone
+
+    user = new_user("revoked")
+    role = make_role(iam, trust({"AWS": user.arn}), policy(allow("iam:ListRoles")))
+    sts = sts_for(server, user.access_key_id, user.secret_access_key)
+    old = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="before")["Credentials"]
+    assert "Roles" in iam_for(server, old).list_roles()
+    # The revocation moment: the next whole second after the old session was issued.
+    _time.sleep(1.1)
+    cutoff = datetime.now(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    revoke = {"Effect": "Deny", "Action": "*", "Resource": "*",
+              "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff}}}
+    iam.put_role_policy(RoleName=role["RoleName"], PolicyName="AWSRevokeOlderSessions", PolicyDocument=policy(revoke))
+    response = expect_error(lambda: iam_for(server, old).list_roles(), "AccessDenied", status=403)
+    assert "explicit deny" in response["Error"]["Message"]
+    _time.sleep(1.1)
+    new = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="after")["Credentials"]
+    assert "Roles" in iam_for(server, new).list_roles()
+    # Long-term credentials carry no aws:TokenIssueTime: the condition does not match them.
+    iam.put_user_policy(UserName=user.name, PolicyName="list", PolicyDocument=policy(allow("iam:ListRoles")))
+    iam.put_user_policy(UserName=user.name, PolicyName="revoke", PolicyDocument=policy(revoke))
+    assert "Roles" in user.client.list_roles()

@@ -726,6 +726,19 @@ pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) ->
     if let Some(agent) = &info.user_agent {
         ctx.insert("aws:UserAgent", vec![agent.clone()]);
     }
+    if let Some(session) = &caller.session {
+        // Keys only temporary credentials carry. MFA is never part of a Warden session yet, so
+        // `aws:MultiFactorAuthPresent` is `false` and `aws:MultiFactorAuthAge` absent, as AWS
+        // sets them for a session created without MFA.
+        let claims = &session.claims;
+        let mut issued = String::with_capacity(20);
+        warden_protocol::write_timestamp(&mut issued, claims.issued);
+        ctx.insert("aws:TokenIssueTime", vec![issued]);
+        ctx.insert("aws:MultiFactorAuthPresent", vec!["false".to_owned()]);
+        if let Some(source) = &claims.source_identity {
+            ctx.insert("aws:SourceIdentity", vec![source.clone()]);
+        }
+    }
     for tag in &caller.tags {
         ctx.insert(
             &format!("aws:PrincipalTag/{}", tag.key),
