@@ -5,6 +5,8 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::CoreError;
 
@@ -14,6 +16,8 @@ const NONCE_LEN: usize = 12;
 #[derive(Clone)]
 pub struct MasterKey {
     cipher: Aes256Gcm,
+    /// Kept to derive purpose keys from (`derive`); never shown or written anywhere.
+    bytes: [u8; 32],
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -33,8 +37,26 @@ impl MasterKey {
                 bytes.len()
             )));
         }
+        let mut key = [0u8; 32];
+        key.copy_from_slice(bytes);
         Ok(MasterKey {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(bytes)),
+            bytes: key,
+        })
+    }
+
+    /// A key for one purpose, derived from this one (HMAC-SHA256 of the purpose, as HKDF's
+    /// expand step does with one block): every node holding the master key derives the same
+    /// key, and a derived key reveals neither the master key nor any other purpose's key.
+    pub fn derive(&self, purpose: &str) -> Result<MasterKey, CoreError> {
+        // HMAC takes keys of any length: this error cannot happen.
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.bytes).map_err(|_| CoreError::Seal)?;
+        mac.update(purpose.as_bytes());
+        let derived: [u8; 32] = mac.finalize().into_bytes().into();
+        Ok(MasterKey {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&derived)),
+            bytes: derived,
         })
     }
 

@@ -1,9 +1,13 @@
 //! Temporary credentials: what a session token carries, and how it is sealed.
 //!
-//! A session token is the session itself, sealed with the master key (AES-256-GCM) and bound to
-//! its access key id: nothing about a session is stored, so a token issued by one node works on
-//! every node that shares the master key, and it cannot be altered or moved to another key id.
-//! Like AWS's tokens it carries the session policies and tags (hence AWS's packed-size limit).
+//! A session token is the session itself, sealed (AES-256-GCM) and bound to its access key id:
+//! nothing about a session is stored, so a token issued by one node works on every node that
+//! shares the master key, and it cannot be altered or moved to another key id. Like AWS's tokens
+//! it carries the session policies and tags (hence AWS's packed-size limit).
+//!
+//! The sealing key rotates daily: a token names the day it was issued (its epoch), and is sealed
+//! under a key derived from the master key for that day. Every node derives the same keys, no key
+//! is stored, and a day's key opens only that day's tokens.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,8 +17,22 @@ use warden_store::Tag;
 
 use crate::{CoreError, MasterKey};
 
-/// The token format's version, first in every token.
+/// The token format's version, first in every token (2: sealed under the day's key).
+const FORMAT: u8 = 2;
+/// The version of the claims inside (`SessionClaims::version`).
 const VERSION: u8 = 1;
+/// Seconds per key epoch: the session-token key rotates daily.
+const EPOCH_SECONDS: i64 = 86_400;
+
+/// The epoch a token issued at `issued` is sealed in.
+fn epoch_of(issued: OffsetDateTime) -> u32 {
+    u32::try_from(issued.unix_timestamp().div_euclid(EPOCH_SECONDS)).unwrap_or(0)
+}
+
+/// The sealing key of one epoch.
+fn epoch_key(master: &MasterKey, epoch: u32) -> Result<MasterKey, CoreError> {
+    master.derive(&format!("warden/session-token/epoch/{epoch}"))
+}
 
 /// Who a session is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,9 +94,11 @@ impl SessionClaims {
     /// Seals the claims into a session token.
     pub fn seal(&self, key: &MasterKey) -> Result<String, CoreError> {
         let json = serde_json::to_vec(self).map_err(|e| CoreError::Config(e.to_string()))?;
-        let sealed = key.seal(&json, &token_owner(&self.access_key_id))?;
-        let mut bytes = Vec::with_capacity(sealed.len() + 1);
-        bytes.push(VERSION);
+        let epoch = epoch_of(self.issued);
+        let sealed = epoch_key(key, epoch)?.seal(&json, &token_owner(&self.access_key_id))?;
+        let mut bytes = Vec::with_capacity(sealed.len() + 5);
+        bytes.push(FORMAT);
+        bytes.extend_from_slice(&epoch.to_be_bytes());
         bytes.extend_from_slice(&sealed);
         Ok(STANDARD.encode(bytes))
     }
@@ -87,13 +107,21 @@ impl SessionClaims {
     /// by a holder of this master key (or is not a token at all).
     pub fn open(token: &str, access_key_id: &str, key: &MasterKey) -> Option<SessionClaims> {
         let bytes = STANDARD.decode(token.trim()).ok()?;
-        let (&version, sealed) = bytes.split_first()?;
-        if version != VERSION {
+        let (&format, rest) = bytes.split_first()?;
+        if format != FORMAT || rest.len() < 4 {
             return None;
         }
-        let json = key.open(sealed, &token_owner(access_key_id)).ok()?;
+        let (epoch, sealed) = rest.split_at(4);
+        let epoch = u32::from_be_bytes(epoch.try_into().ok()?);
+        let json = epoch_key(key, epoch)
+            .ok()?
+            .open(sealed, &token_owner(access_key_id))
+            .ok()?;
         let claims: SessionClaims = serde_json::from_slice(&json).ok()?;
-        (claims.access_key_id == access_key_id && claims.version == VERSION).then_some(claims)
+        (claims.access_key_id == access_key_id
+            && claims.version == VERSION
+            && epoch_of(claims.issued) == epoch)
+            .then_some(claims)
     }
 }
 
@@ -159,5 +187,31 @@ mod tests {
             None
         );
         assert!(!format!("{:?}", claims()).contains("secret\""));
+    }
+
+    #[test]
+    fn each_day_has_its_own_sealing_key() {
+        let master = MasterKey::from_bytes(&[7u8; 32]).unwrap();
+        let today = claims();
+        let mut tomorrow = claims();
+        tomorrow.issued = today.issued + time::Duration::days(1);
+        let token = tomorrow.seal(&master).unwrap();
+        assert_eq!(
+            SessionClaims::open(&token, "ASIAEXAMPLE0000000001", &master),
+            Some(tomorrow.clone())
+        );
+        // Re-labelled with another day, the token no longer opens: the day's key is bound in.
+        let mut bytes = STANDARD.decode(&token).unwrap();
+        bytes[1..5].copy_from_slice(&epoch_of(today.issued).to_be_bytes());
+        assert_eq!(
+            SessionClaims::open(&STANDARD.encode(bytes), "ASIAEXAMPLE0000000001", &master),
+            None
+        );
+        // The derived keys differ per day and from the master key itself.
+        let day0 = epoch_key(&master, 0).unwrap();
+        let sealed = day0.seal(b"x", "o").unwrap();
+        assert!(epoch_key(&master, 1).unwrap().open(&sealed, "o").is_err());
+        assert!(master.open(&sealed, "o").is_err());
+        assert_eq!(day0.open(&sealed, "o").unwrap(), b"x");
     }
 }
