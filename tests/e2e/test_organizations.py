@@ -7,6 +7,8 @@ Each test module gets its own server: an account creates one organization only o
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 
 import boto3
@@ -23,6 +25,7 @@ from e2e_support import (
     policy,
     start_warden,
     unique,
+    warden_bin,
 )
 
 pytestmark = pytest.mark.warden_only
@@ -307,3 +310,39 @@ def test_an_empty_organization_can_be_deleted(tmp_path):
         assert org.create_organization()["Organization"]["FeatureSet"] == "ALL"
     finally:
         server.stop()
+
+
+def warden_account(server, *args: str, key: str = ROOT_ACCESS_KEY_ID, secret: str = ROOT_SECRET_ACCESS_KEY):
+    env = {"PATH": os.environ.get("PATH", ""), "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+    return subprocess.run([str(warden_bin()), "account", *args, "--endpoint-url", server.endpoint],
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_warden_account_create_and_list(org_server, organization, admin):
+    email = f"{unique('shortcut')}@example.com"
+    created = warden_account(org_server, "create", "--name", "Shortcut", "--email", email)
+    assert created.returncode == 0, created.stderr
+    account_id = created.stdout.strip()
+    assert len(account_id) == 12 and account_id.isdigit()
+    listed = warden_account(org_server, "list", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    accounts = {a["Id"]: a for a in json.loads(listed.stdout)["Accounts"]}
+    assert accounts[account_id]["Email"] == email and accounts[account_id]["Name"] == "Shortcut"
+    table = warden_account(org_server, "list")
+    assert table.returncode == 0 and account_id in table.stdout and "Shortcut" in table.stdout
+    # The same account reached the AWS way, through its access role.
+    answer = assume(org_server, admin, f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole")
+    assert session_client(org_server, "sts", answer["Credentials"]).get_caller_identity()["Account"] == account_id
+    # The email is taken now: the request fails, and the command says why.
+    again = warden_account(org_server, "create", "--name", "Again", "--email", email)
+    assert again.returncode == 1 and "EMAIL_ALREADY_EXISTS" in again.stderr
+
+
+def test_warden_account_is_authorized_like_any_call(org_server, organization):
+    iam = client(org_server, "iam")
+    name = unique("nobody")
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    refused = warden_account(org_server, "list", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    assert refused.returncode == 2
+    assert "AccessDeniedException" in refused.stderr and "organizations:ListAccounts" in refused.stderr

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod account;
 mod policy;
 mod serve;
 
@@ -17,6 +18,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Accounts of your organization on a running server (Organizations API shortcuts).
+    #[command(subcommand)]
+    Account(account::AccountCommand),
     /// Offline policy tools: validate documents, simulate requests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
@@ -27,6 +31,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Account(command) => account::run(command),
         Command::Policy(command) => policy::run(command),
         Command::Serve(args) => serve::run(args),
     };
