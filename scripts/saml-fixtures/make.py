@@ -29,7 +29,11 @@ from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod, XM
 from signxml.algorithms import SignatureConstructionMethod
 from signxml.util import ds_tag
 
-OUT = pathlib.Path(__file__).resolve().parents[2] / "crates" / "warden-saml" / "tests" / "fixtures"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+OUT = ROOT / "crates" / "warden-saml" / "tests" / "fixtures"
+# The fuzz target's seeds: signed with the key whose certificate the target verifies with.
+SEEDS = ROOT / "fuzz" / "seeds" / "saml_response"
+SEED_FILES = ["response-signed.xml", "both-signed.xml", "metadata.xml"]
 
 ISSUER = "https://idp.example.com/saml"
 AWS = "https://signin.aws.amazon.com/saml"
@@ -293,6 +297,11 @@ def main():
     files["wrong-recipient.xml"] = with_assertion(
         signed_assertion(key, cert, recipient="https://evil.example/acs")
     )
+    # A genuine response signature around an assertion signed by someone else: the response
+    # signature verifying must not excuse the assertion's.
+    files["response-signed-assertion-signed-by-attacker.xml"] = sign_response(
+        with_assertion(signed_assertion(evil_key, evil_cert), placeholder=True), key, cert
+    )
     files["status-requester.xml"] = sign_response(
         with_assertion(
             signed_assertion(key, cert),
@@ -309,6 +318,9 @@ def main():
 
     for name, text in sorted(files.items()):
         (OUT / name).write_text(text)
+    SEEDS.mkdir(parents=True, exist_ok=True)
+    for name in SEED_FILES:
+        (SEEDS / name).write_text(files[name])
 
     check(files, cert)
     print(f"wrote {len(files)} files to {OUT}")
