@@ -114,29 +114,109 @@ pub struct VerifiedAssertion {
 /// `primaryGroupSID`, the key STS's service authorization reference lists (the guide's table
 /// says `uid`, which is X.500's `userid`).
 const ATTRIBUTE_KEYS: &[(&str, &str, bool)] = &[
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "edupersonaffiliation", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.2", "edupersonnickname", true),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.1",
+        "edupersonaffiliation",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.2",
+        "edupersonnickname",
+        true,
+    ),
     ("urn:oid:1.3.6.1.4.1.5923.1.1.1.3", "edupersonorgdn", false),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.4", "edupersonorgunitdn", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.5", "edupersonprimaryaffiliation", false),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "edupersonprincipalname", false),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.7", "edupersonentitlement", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.8", "edupersonprimaryorgunitdn", false),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.9", "edupersonscopedaffiliation", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.10", "edupersontargetedid", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.1.1.11", "edupersonassurance", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.2.1.2", "eduorghomepageuri", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.2.1.3", "eduorgidentityauthnpolicyuri", true),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.4",
+        "edupersonorgunitdn",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.5",
+        "edupersonprimaryaffiliation",
+        false,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.6",
+        "edupersonprincipalname",
+        false,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.7",
+        "edupersonentitlement",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.8",
+        "edupersonprimaryorgunitdn",
+        false,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.9",
+        "edupersonscopedaffiliation",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.10",
+        "edupersontargetedid",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.1.1.11",
+        "edupersonassurance",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.2.1.2",
+        "eduorghomepageuri",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.2.1.3",
+        "eduorgidentityauthnpolicyuri",
+        true,
+    ),
     ("urn:oid:1.3.6.1.4.1.5923.1.2.1.4", "eduorglegalname", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.2.1.5", "eduorgsuperioruri", true),
-    ("urn:oid:1.3.6.1.4.1.5923.1.2.1.6", "eduorgwhitepagesuri", true),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.2.1.5",
+        "eduorgsuperioruri",
+        true,
+    ),
+    (
+        "urn:oid:1.3.6.1.4.1.5923.1.2.1.6",
+        "eduorgwhitepagesuri",
+        true,
+    ),
     ("urn:oid:2.5.4.3", "cn", true),
-    ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", "name", false),
-    ("http://schemas.xmlsoap.org/claims/CommonName", "commonName", false),
-    ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", "givenName", false),
-    ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", "surname", false),
-    ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "mail", false),
-    ("http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid", "primaryGroupSID", false),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+        "name",
+        false,
+    ),
+    (
+        "http://schemas.xmlsoap.org/claims/CommonName",
+        "commonName",
+        false,
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+        "givenName",
+        false,
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+        "surname",
+        false,
+    ),
+    (
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        "mail",
+        false,
+    ),
+    (
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/primarygroupsid",
+        "primaryGroupSID",
+        false,
+    ),
     ("2.5.4.3", "commonName", false),
     ("2.5.4.4", "surname", false),
     ("2.4.5.42", "givenName", false),
@@ -184,7 +264,10 @@ impl VerifiedAssertion {
         let mut keys = vec![
             ("saml:aud".to_owned(), vec![self.recipient.clone()]),
             ("saml:iss".to_owned(), vec![self.issuer.clone()]),
-            ("saml:doc".to_owned(), vec![format!("{account_id}/{provider_name}")]),
+            (
+                "saml:doc".to_owned(),
+                vec![format!("{account_id}/{provider_name}")],
+            ),
         ];
         keys.extend(self.session_condition_keys_for(account_id, provider_name));
         for attribute in &self.attributes {
@@ -229,7 +312,10 @@ impl VerifiedAssertion {
                 vec![self.name_qualifier(account_id, provider_name)],
             ),
             ("saml:sub".to_owned(), vec![self.name_id.value.clone()]),
-            ("saml:sub_type".to_owned(), vec![self.name_id.subject_type()]),
+            (
+                "saml:sub_type".to_owned(),
+                vec![self.name_id.subject_type()],
+            ),
         ]
     }
 }

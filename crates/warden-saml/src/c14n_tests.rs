@@ -189,8 +189,9 @@ fn default_namespaces() {
 
 #[test]
 fn the_excluded_subtree_is_left_out() {
-    let doc = xml::parse(r#"<a ID="1"><b/><ds:Signature xmlns:ds="urn:ds"><c/></ds:Signature><d/></a>"#)
-        .unwrap();
+    let doc =
+        xml::parse(r#"<a ID="1"><b/><ds:Signature xmlns:ds="urn:ds"><c/></ds:Signature><d/></a>"#)
+            .unwrap();
     let root = doc.root_element();
     let signature = root
         .children()
@@ -209,7 +210,11 @@ fn text_escaping() {
         "<a>&lt;&gt;&amp;\"'&#xD;</a>"
     );
     assert_eq!(
-        c14n("<a b=\"&lt;&gt;&amp;&quot;'&#9;&#10;\"/>", "a", &inclusive()),
+        c14n(
+            "<a b=\"&lt;&gt;&amp;&quot;'&#9;&#10;\"/>",
+            "a",
+            &inclusive()
+        ),
         "<a b=\"&lt;>&amp;&quot;'&#x9;&#xA;\"></a>"
     );
 }
@@ -226,7 +231,10 @@ fn method_uris() {
         Some(exclusive(&["xs", "", "xsi"]))
     );
     assert_eq!(
-        Method::from_element("http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments", node),
+        Method::from_element(
+            "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+            node
+        ),
         Some(Method::Inclusive { comments: true })
     );
     assert_eq!(

@@ -89,7 +89,10 @@ fn ds_child<'a, 'i>(node: Node<'a, 'i>, local: &'a str) -> Result<Node<'a, 'i>, 
     let mut found = xml::children(node, NS_DS, local);
     match (found.next(), found.next()) {
         (Some(child), None) => Ok(child),
-        (None, _) => Err(malformed(&format!("{} has no {local}", node.tag_name().name()))),
+        (None, _) => Err(malformed(&format!(
+            "{} has no {local}",
+            node.tag_name().name()
+        ))),
         (Some(_), Some(_)) => Err(malformed(&format!(
             "{} has more than one {local}",
             node.tag_name().name()
@@ -149,10 +152,10 @@ pub(crate) fn verify(
     if keys.is_empty() {
         return Err(SamlError::signature(SignatureProblem::NoUsableKey));
     }
-    if keys
-        .iter()
-        .any(|key| key.verify(signature_hash.pkcs1v15(), &hashed, &value).is_ok())
-    {
+    if keys.iter().any(|key| {
+        key.verify(signature_hash.pkcs1v15(), &hashed, &value)
+            .is_ok()
+    }) {
         Ok(())
     } else {
         Err(SamlError::signature(SignatureProblem::BadSignature))
@@ -206,9 +209,9 @@ fn check_reference(
         .split_first()
         .ok_or_else(|| malformed("Reference has no enveloped-signature transform"))?;
     if algorithm(*first)? != ENVELOPED {
-        return Err(SamlError::signature(SignatureProblem::UnsupportedAlgorithm(
-            algorithm(*first)?.to_owned(),
-        )));
+        return Err(SamlError::signature(
+            SignatureProblem::UnsupportedAlgorithm(algorithm(*first)?.to_owned()),
+        ));
     }
     let method = match rest {
         [] => Method::Inclusive { comments: false },

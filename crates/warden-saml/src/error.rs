@@ -120,7 +120,9 @@ pub enum SamlError {
 
     /// The bearer `SubjectConfirmationData`'s `Recipient` (or the response's `Destination`) is
     /// not AWS's sign-in endpoint.
-    #[error("Response does not contain the required recipient: `{0}` is not the AWS sign-in endpoint")]
+    #[error(
+        "Response does not contain the required recipient: `{0}` is not the AWS sign-in endpoint"
+    )]
     Recipient(String),
 
     /// `Conditions/@NotOnOrAfter` or the bearer confirmation's `NotOnOrAfter` has passed.

@@ -85,9 +85,12 @@ fn is_regional_signin(url: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let path_ok = path.is_empty()
-        || path
-            .strip_prefix("/acs/")
-            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        || path.strip_prefix("/acs/").is_some_and(|id| {
+            !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
     region_ok && path_ok
 }
 
@@ -126,9 +129,7 @@ fn decode(saml_assertion: &str) -> Result<String, SamlError> {
         .chars()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    let bytes = STANDARD
-        .decode(compact)
-        .map_err(|_| SamlError::NotBase64)?;
+    let bytes = STANDARD.decode(compact).map_err(|_| SamlError::NotBase64)?;
     String::from_utf8(bytes).map_err(|_| SamlError::NotXml("the document is not UTF-8".into()))
 }
 
@@ -179,7 +180,9 @@ fn the_assertion<'a, 'i>(
         return Err(SamlError::AssertionCount(assertions.len()));
     };
     if assertion.parent().map(|p| p.id()) != Some(root.id()) {
-        return Err(SamlError::malformed("the assertion is not a child of the Response"));
+        return Err(SamlError::malformed(
+            "the assertion is not a child of the Response",
+        ));
     }
     Ok(assertion)
 }
@@ -230,10 +233,7 @@ fn instant(node: Node<'_, '_>, attribute: &str) -> Result<Option<OffsetDateTime>
 
 fn required_instant(node: Node<'_, '_>, attribute: &str) -> Result<OffsetDateTime, SamlError> {
     instant(node, attribute)?.ok_or_else(|| {
-        SamlError::malformed(format!(
-            "{} has no {attribute}",
-            node.tag_name().name()
-        ))
+        SamlError::malformed(format!("{} has no {attribute}", node.tag_name().name()))
     })
 }
 
@@ -260,7 +260,11 @@ fn read_assertion(
     {
         return Err(SamlError::Issuer);
     }
-    if options.issuer.as_deref().is_some_and(|expected| expected != issuer) {
+    if options
+        .issuer
+        .as_deref()
+        .is_some_and(|expected| expected != issuer)
+    {
         return Err(SamlError::Issuer);
     }
 
@@ -287,8 +291,12 @@ fn read_assertion(
     if now + skew < issue_instant {
         return Err(SamlError::NotYetValid);
     }
+    // `checked_add`: an IssueInstant near the end of time must not overflow (it is far in the
+    // future, so refused above unless `now` is too).
     if let Some(max_age) = options.max_age
-        && now - skew >= issue_instant + max_age
+        && issue_instant
+            .checked_add(max_age)
+            .is_some_and(|deadline| now - skew >= deadline)
     {
         return Err(SamlError::TooOld);
     }
@@ -373,7 +381,9 @@ fn read_subject(
 ) -> Result<(NameId, String, OffsetDateTime), SamlError> {
     let subject = xml::required_child(assertion, NS_SAML, "Subject")?;
     if xml::optional_child(subject, NS_SAML, "EncryptedID")?.is_some() {
-        return Err(SamlError::malformed("encrypted NameIDs (EncryptedID) are not supported"));
+        return Err(SamlError::malformed(
+            "encrypted NameIDs (EncryptedID) are not supported",
+        ));
     }
     let name_id = xml::required_child(subject, NS_SAML, "NameID")?;
     let name_id = NameId {
@@ -449,13 +459,21 @@ mod tests {
 
     #[test]
     fn regional_signin_endpoints() {
-        assert!(is_regional_signin("https://us-east-1.signin.aws.amazon.com/saml"));
+        assert!(is_regional_signin(
+            "https://us-east-1.signin.aws.amazon.com/saml"
+        ));
         assert!(is_regional_signin(
             "https://eu-west-3.signin.aws.amazon.com/saml/acs/SAMLSP4SHN3UIS2D558H46"
         ));
-        assert!(!is_regional_signin("https://evil.example/.signin.aws.amazon.com/saml"));
-        assert!(!is_regional_signin("https://us-east-1.signin.aws.amazon.com/samlx"));
-        assert!(!is_regional_signin("http://us-east-1.signin.aws.amazon.com/saml"));
+        assert!(!is_regional_signin(
+            "https://evil.example/.signin.aws.amazon.com/saml"
+        ));
+        assert!(!is_regional_signin(
+            "https://us-east-1.signin.aws.amazon.com/samlx"
+        ));
+        assert!(!is_regional_signin(
+            "http://us-east-1.signin.aws.amazon.com/saml"
+        ));
         let options = VerifyOptions::aws(OffsetDateTime::UNIX_EPOCH, None);
         assert!(options.accepts_recipient(AWS_SIGNIN_URL));
         assert!(options.accepts_recipient("https://us-east-1.signin.aws.amazon.com/saml"));

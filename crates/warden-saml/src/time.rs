@@ -21,7 +21,12 @@ mod tests {
     fn instants() {
         let t = parse_instant("2024-05-01T12:00:00Z").unwrap();
         assert_eq!(t.unix_timestamp(), 1_714_564_800);
-        assert_eq!(parse_instant("2024-05-01T12:00:00.876Z").unwrap().millisecond(), 876);
+        assert_eq!(
+            parse_instant("2024-05-01T12:00:00.876Z")
+                .unwrap()
+                .millisecond(),
+            876
+        );
         assert_eq!(parse_instant("2024-05-01T12:00:00").unwrap(), t);
         assert_eq!(parse_instant("2024-05-01T14:00:00+02:00").unwrap(), t);
         assert!(parse_instant("yesterday").is_none());

@@ -92,9 +92,8 @@ pub(crate) fn required_child<'a, 'i>(
     namespace: &'a str,
     local: &'a str,
 ) -> Result<Node<'a, 'i>, SamlError> {
-    optional_child(node, namespace, local)?.ok_or_else(|| {
-        SamlError::malformed(format!("{} has no {local}", node.tag_name().name()))
-    })
+    optional_child(node, namespace, local)?
+        .ok_or_else(|| SamlError::malformed(format!("{} has no {local}", node.tag_name().name())))
 }
 
 /// The text content of a simple-content element: every text child, concatenated.
@@ -200,7 +199,8 @@ mod tests {
 
     #[test]
     fn qualified_names_come_from_the_source() {
-        let doc = parse(r#"<p:a xmlns:p="urn:x" xmlns:q="urn:y"><b q:c="1" d="2"/></p:a>"#).unwrap();
+        let doc =
+            parse(r#"<p:a xmlns:p="urn:x" xmlns:q="urn:y"><b q:c="1" d="2"/></p:a>"#).unwrap();
         let root = doc.root_element();
         assert_eq!(qname(root).unwrap(), "p:a");
         let b = root.first_element_child().unwrap();

@@ -48,9 +48,15 @@ fn mutate(document: &str, at: usize, replacement: char) -> Option<String> {
     Some(mutated)
 }
 
-fn property(fixture_name: &'static str, signed_local: &'static str) -> impl Strategy<Value = (String, usize, char)> {
+fn property(
+    fixture_name: &'static str,
+    signed_local: &'static str,
+) -> impl Strategy<Value = (String, usize, char)> {
     let document = fixture(fixture_name);
-    assert!(check(&document).is_ok(), "{fixture_name} must verify unchanged");
+    assert!(
+        check(&document).is_ok(),
+        "{fixture_name} must verify unchanged"
+    );
     let positions = signed_positions(&document, signed_local);
     assert!(positions.len() > 1000, "{fixture_name}: too few positions");
     (

@@ -115,7 +115,10 @@ fn the_assertion_is_read_completely() {
         .iter()
         .find(|a| a.name == "urn:oid:1.3.6.1.4.1.5923.1.1.1.1")
         .unwrap();
-    assert_eq!(affiliation.friendly_name.as_deref(), Some("eduPersonAffiliation"));
+    assert_eq!(
+        affiliation.friendly_name.as_deref(),
+        Some("eduPersonAffiliation")
+    );
     assert_eq!(affiliation.values, ["staff", "member"]);
 }
 
@@ -207,14 +210,20 @@ fn removing_the_signature_makes_it_unsigned() {
 fn tampering_with_signed_content_is_detected() {
     let assertion_signed = fixture("assertion-signed.xml");
     for (from, to) in [
-        ("alice@example.com</saml:NameID>", "bob@example.com</saml:NameID>"),
+        (
+            "alice@example.com</saml:NameID>",
+            "bob@example.com</saml:NameID>",
+        ),
         ("role/Admin,", "role/Owner,"),
         (
             "<saml:Audience>https://signin.aws.amazon.com/saml</saml:Audience>",
             "<saml:Audience>urn:amazon:webservices</saml:Audience>",
         ),
         ("<saml:AttributeValue>1800<", "<saml:AttributeValue>43200<"),
-        ("Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\"", "Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:transient\""),
+        (
+            "Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\"",
+            "Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:transient\"",
+        ),
     ] {
         let tampered = replace_once(&assertion_signed, from, to);
         assert_eq!(
@@ -229,7 +238,10 @@ fn tampering_with_signed_content_is_detected() {
         "</saml:AttributeStatement>",
         "<saml:Attribute Name=\"https://aws.amazon.com/SAML/Attributes/PrincipalTag:Admin\"><saml:AttributeValue>yes</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>",
     );
-    assert_eq!(signature_problem(&tampered), SignatureProblem::DigestMismatch);
+    assert_eq!(
+        signature_problem(&tampered),
+        SignatureProblem::DigestMismatch
+    );
 
     // The response signature covers the assertion inside it.
     let tampered = replace_once(
@@ -237,7 +249,10 @@ fn tampering_with_signed_content_is_detected() {
         "alice@example.com</saml:NameID>",
         "bob@example.com</saml:NameID>",
     );
-    assert_eq!(signature_problem(&tampered), SignatureProblem::DigestMismatch);
+    assert_eq!(
+        signature_problem(&tampered),
+        SignatureProblem::DigestMismatch
+    );
 }
 
 #[test]
@@ -245,7 +260,11 @@ fn tampering_with_signed_info_or_the_value_is_detected() {
     let signed = fixture("assertion-signed.xml");
     let digest_start = signed.find("<ds:DigestValue>").unwrap() + "<ds:DigestValue>".len();
     let mut bytes = signed.clone().into_bytes();
-    bytes[digest_start] = if bytes[digest_start] == b'A' { b'B' } else { b'A' };
+    bytes[digest_start] = if bytes[digest_start] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
     let tampered = String::from_utf8(bytes).unwrap();
     assert!(matches!(
         signature_problem(&tampered),
@@ -254,7 +273,11 @@ fn tampering_with_signed_info_or_the_value_is_detected() {
 
     let value_start = signed.find("<ds:SignatureValue>").unwrap() + "<ds:SignatureValue>".len();
     let mut bytes = signed.into_bytes();
-    bytes[value_start + 10] = if bytes[value_start + 10] == b'A' { b'B' } else { b'A' };
+    bytes[value_start + 10] = if bytes[value_start + 10] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
     let tampered = String::from_utf8(bytes).unwrap();
     assert_eq!(signature_problem(&tampered), SignatureProblem::BadSignature);
 }
@@ -330,7 +353,9 @@ fn unsupported_algorithms_are_refused() {
     );
     assert_eq!(
         signature_problem(&hmac),
-        SignatureProblem::UnsupportedAlgorithm("http://www.w3.org/2000/09/xmldsig#hmac-sha1".into())
+        SignatureProblem::UnsupportedAlgorithm(
+            "http://www.w3.org/2000/09/xmldsig#hmac-sha1".into()
+        )
     );
     let xpath = replace_once(
         &signed,
@@ -364,8 +389,12 @@ fn evil_assertion(genuine: &str, id: &str) -> String {
         }
         None => assertion.to_owned(),
     };
-    replace_once(&unsigned, "alice@example.com</saml:NameID>", "root@example.com</saml:NameID>")
-        .replace("_assertion-7f3a", id)
+    replace_once(
+        &unsigned,
+        "alice@example.com</saml:NameID>",
+        "root@example.com</saml:NameID>",
+    )
+    .replace("_assertion-7f3a", id)
 }
 
 /// The signed assertion moved into `samlp:Extensions`, an evil unsigned one where the verifier
@@ -397,7 +426,10 @@ fn wrapping_with_a_duplicate_id_is_refused() {
             evil_assertion(&genuine, ASSERTION_ID)
         ),
     );
-    assert_eq!(refused(&wrapped), SamlError::DuplicateId(ASSERTION_ID.into()));
+    assert_eq!(
+        refused(&wrapped),
+        SamlError::DuplicateId(ASSERTION_ID.into())
+    );
 }
 
 /// The signed assertion hidden in the evil assertion's own `ds:Signature/ds:Object`.
@@ -467,7 +499,10 @@ fn duplicate_ids_anywhere_are_refused() {
         "<samlp:Status>",
         "<samlp:Extensions><x ID=\"_assertion-7f3a\"/></samlp:Extensions><samlp:Status>",
     );
-    assert_eq!(refused(&response), SamlError::DuplicateId(ASSERTION_ID.into()));
+    assert_eq!(
+        refused(&response),
+        SamlError::DuplicateId(ASSERTION_ID.into())
+    );
 }
 
 // ---- conditions -----------------------------------------------------------------------------
@@ -494,14 +529,23 @@ fn time_bounds_are_enforced_with_skew() {
     options.now = datetime!(2024-05-01 12:05:30 UTC);
     assert!(check_at(&response, &options).is_ok());
     options.clock_skew = Duration::ZERO;
-    assert_eq!(check_at(&response, &options).unwrap_err(), SamlError::Expired);
+    assert_eq!(
+        check_at(&response, &options).unwrap_err(),
+        SamlError::Expired
+    );
     options.now = datetime!(2024-05-01 12:05 UTC);
-    assert_eq!(check_at(&response, &options).unwrap_err(), SamlError::Expired);
+    assert_eq!(
+        check_at(&response, &options).unwrap_err(),
+        SamlError::Expired
+    );
     options.now = datetime!(2024-05-01 12:04:59 UTC);
     assert!(check_at(&response, &options).is_ok());
     // NotBefore is 11:59:30.
     options.now = datetime!(2024-05-01 11:59:29 UTC);
-    assert_eq!(check_at(&response, &options).unwrap_err(), SamlError::NotYetValid);
+    assert_eq!(
+        check_at(&response, &options).unwrap_err(),
+        SamlError::NotYetValid
+    );
 }
 
 #[test]
@@ -524,7 +568,10 @@ fn an_assertion_must_be_redeemed_soon_after_issuance() {
 fn the_audience_must_be_aws() {
     let error = refused(&fixture("wrong-audience.xml"));
     assert_eq!(error, SamlError::Audience);
-    assert_eq!(error.to_string(), "Response does not contain the required audience.");
+    assert_eq!(
+        error.to_string(),
+        "Response does not contain the required audience."
+    );
     let mut options = options();
     options.audiences.push("https://evil.example/saml".into());
     assert!(check_at(&fixture("wrong-audience.xml"), &options).is_ok());
@@ -551,7 +598,10 @@ fn the_issuer_must_be_the_providers() {
     options.issuer = Some("https://other-idp.example.com".into());
     let error = check_at(&fixture("assertion-signed.xml"), &options).unwrap_err();
     assert_eq!(error, SamlError::Issuer);
-    assert_eq!(error.to_string(), "Issuer not present in specified provider");
+    assert_eq!(
+        error.to_string(),
+        "Issuer not present in specified provider"
+    );
     options.issuer = None;
     assert!(check_at(&fixture("assertion-signed.xml"), &options).is_ok());
     // The (unsigned) response Issuer must agree with the assertion's.
@@ -588,7 +638,11 @@ fn dtds_and_entities_are_refused() {
     let signed = fixture("assertion-signed.xml");
     let with_entity = format!(
         "<!DOCTYPE samlp:Response [<!ENTITY user \"root@example.com\">]>{}",
-        replace_once(&signed, "alice@example.com</saml:NameID>", "&user;</saml:NameID>")
+        replace_once(
+            &signed,
+            "alice@example.com</saml:NameID>",
+            "&user;</saml:NameID>"
+        )
     );
     assert_eq!(refused(&with_entity), SamlError::Dtd);
     assert_eq!(refused(&format!("<!DOCTYPE x>{signed}")), SamlError::Dtd);
@@ -598,14 +652,23 @@ fn dtds_and_entities_are_refused() {
 fn oversized_input_is_refused() {
     let big = "A".repeat(100_001);
     assert_eq!(refused(&big), SamlError::TooLarge);
-    assert_eq!(refused(&format!("<a>{}</a>", "x".repeat(100_000))), SamlError::TooLarge);
+    assert_eq!(
+        refused(&format!("<a>{}</a>", "x".repeat(100_000))),
+        SamlError::TooLarge
+    );
 }
 
 #[test]
 fn garbage_is_refused_clearly() {
     assert_eq!(refused("not base64 at all!"), SamlError::NotBase64);
-    assert!(matches!(refused(&STANDARD.encode("<unclosed>")), SamlError::NotXml(_)));
-    assert!(matches!(refused(&STANDARD.encode([0xff, 0xfe, 0x00])), SamlError::NotXml(_)));
+    assert!(matches!(
+        refused(&STANDARD.encode("<unclosed>")),
+        SamlError::NotXml(_)
+    ));
+    assert!(matches!(
+        refused(&STANDARD.encode([0xff, 0xfe, 0x00])),
+        SamlError::NotXml(_)
+    ));
     assert_eq!(refused("<a/>"), SamlError::NotAResponse);
     let genuine = fixture("assertion-signed.xml");
     assert_eq!(refused(assertion_text(&genuine)), SamlError::NotAResponse);
@@ -618,7 +681,9 @@ fn garbage_is_refused_clearly() {
 fn metadata_is_checked() {
     assert!(matches!(parse_metadata("<x"), Err(SamlError::Metadata(_))));
     assert!(matches!(
-        parse_metadata(r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>"#),
+        parse_metadata(
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>"#
+        ),
         Err(SamlError::Metadata(_))
     ));
     let no_certificate = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><md:IDPSSODescriptor/></md:EntityDescriptor>"#;
@@ -627,9 +692,18 @@ fn metadata_is_checked() {
         "Could not parse metadata: the IDPSSODescriptor has no signing certificate"
     );
     let bad_certificate = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="x"><md:IDPSSODescriptor><md:KeyDescriptor><ds:KeyInfo><ds:X509Data><ds:X509Certificate>MIICAAAA</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>"#;
-    assert!(matches!(parse_metadata(bad_certificate), Err(SamlError::Metadata(_))));
+    assert!(matches!(
+        parse_metadata(bad_certificate),
+        Err(SamlError::Metadata(_))
+    ));
     // A KeyDescriptor without `use` serves signing too.
     let pem = fixture("idp-cert.pem");
     let unlabeled = bad_certificate.replace("MIICAAAA", &cert_body(&pem));
-    assert_eq!(parse_metadata(&unlabeled).unwrap().signing_certificates.len(), 1);
+    assert_eq!(
+        parse_metadata(&unlabeled)
+            .unwrap()
+            .signing_certificates
+            .len(),
+        1
+    );
 }

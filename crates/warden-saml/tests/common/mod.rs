@@ -38,7 +38,11 @@ pub fn check_at(response: &str, options: &VerifyOptions) -> Result<VerifiedAsser
 /// `text` with the one occurrence of `from` replaced by `to` (fails the test if `from` is not
 /// there exactly once, so a fixture change cannot turn a negative test into a vacuous one).
 pub fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur exactly once");
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "`{from}` must occur exactly once"
+    );
     text.replacen(from, to, 1)
 }
 
