@@ -453,6 +453,61 @@ mod tests {
         assert_eq!(role_pair("a,b"), None);
     }
 
+    fn attribute(name: &str, values: &[&str]) -> SamlAttribute {
+        SamlAttribute {
+            name: name.into(),
+            name_format: None,
+            friendly_name: None,
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn aws_attributes_are_checked() {
+        let session = attribute(ROLE_SESSION_NAME, &["alice"]);
+        let read = |extra: &[SamlAttribute]| {
+            let mut all = vec![session.clone()];
+            all.extend_from_slice(extra);
+            aws_attributes(&all)
+        };
+        assert!(read(&[]).is_ok());
+        assert_eq!(
+            aws_attributes(&[]).err(),
+            Some(SamlError::MissingRoleSessionName)
+        );
+        assert_eq!(
+            aws_attributes(&[attribute(ROLE_SESSION_NAME, &["John Doe"])]).err(),
+            Some(SamlError::BadRoleSessionName)
+        );
+        assert_eq!(
+            read(&[attribute(SOURCE_IDENTITY, &["x"])]).err(),
+            Some(SamlError::BadSourceIdentity)
+        );
+        assert_eq!(
+            read(&[attribute(SESSION_DURATION, &["899"])]).err(),
+            Some(SamlError::BadSessionDuration("899".into()))
+        );
+        assert_eq!(
+            read(&[attribute(SESSION_DURATION, &["43201"])]).err(),
+            Some(SamlError::BadSessionDuration("43201".into()))
+        );
+        assert_eq!(
+            read(&[attribute(SESSION_DURATION, &["one hour"])]).err(),
+            Some(SamlError::BadSessionDuration("one hour".into()))
+        );
+        let ok = read(&[
+            attribute(SESSION_DURATION, &["900"]),
+            attribute(SOURCE_IDENTITY, &["alice.smith"]),
+            attribute(&format!("{PRINCIPAL_TAG}team"), &["blue", "ignored"]),
+            attribute(TRANSITIVE_TAG_KEYS, &["team", "cost"]),
+        ])
+        .unwrap();
+        assert_eq!(ok.session_duration, Some(900));
+        assert_eq!(ok.source_identity.as_deref(), Some("alice.smith"));
+        assert_eq!(ok.principal_tags, [("team".to_owned(), "blue".to_owned())]);
+        assert_eq!(ok.transitive_tag_keys, ["team", "cost"]);
+    }
+
     #[test]
     fn session_names_follow_aws_rule() {
         assert!(is_session_name("alice@example.com"));
