@@ -276,7 +276,9 @@ fn read_assertion(
 
     // Times. Conditions first: an expired response is "expired" whatever else it says.
     let issue_instant = required_instant(assertion, "IssueInstant")?;
-    let conditions = xml::required_child(assertion, NS_SAML, "Conditions")?;
+    // No Conditions means no AudienceRestriction, which AWS requires.
+    let conditions =
+        xml::optional_child(assertion, NS_SAML, "Conditions")?.ok_or(SamlError::Audience)?;
     if let Some(not_before) = instant(conditions, "NotBefore")?
         && now + skew < not_before
     {
