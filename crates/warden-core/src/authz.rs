@@ -4,14 +4,14 @@
 //! operation needs (from the IAM service authorization reference). An operation missing from it
 //! answers `NotImplemented`, so nothing runs undecided.
 
-use warden_policy::{Policies, PolicySet, RequestContext, evaluate};
+use warden_policy::{Policies, PolicySet, Principal, RequestContext, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, Request};
 use warden_store::Tag;
 
 use crate::directory::{Account, ArnScope, Directory};
 use crate::session::SessionKind;
-use crate::{Caller, RequestCx};
+use crate::{Caller, RequestCx, RequestInfo};
 
 /// What a request asks to do.
 #[derive(Debug)]
@@ -706,9 +706,34 @@ pub(crate) fn access_denied(message: String) -> ServiceError {
 /// The condition context: global keys from the request and caller, and the target's tags.
 pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) -> RequestContext {
     let caller = &cx.caller;
-    let info = &cx.info;
-    let mut ctx = RequestContext::new(caller.principal.clone(), target.action, &target.resource)
+    let mut ctx = request_info_context(&cx.info, caller.principal.clone(), target)
         .with_resource_account(Some(caller.account_id.clone()));
+    ctx.insert("aws:userid", vec![user_id.to_owned()]);
+    for tag in &caller.tags {
+        ctx.insert(
+            &format!("aws:PrincipalTag/{}", tag.key),
+            vec![tag.value.clone()],
+        );
+    }
+    if let Some(provider) = caller
+        .session
+        .as_ref()
+        .and_then(|s| s.claims.federated_provider.as_ref())
+    {
+        ctx.insert("aws:FederatedProvider", vec![provider.clone()]);
+    }
+    ctx
+}
+
+/// The condition context of a request by `principal`, from the request alone: the global keys
+/// every request has, and the target's tags and keys. Callers without an identity of their own
+/// (an identity provider asking for a role) get nothing more.
+pub(crate) fn request_info_context(
+    info: &RequestInfo,
+    principal: Principal,
+    target: &Target,
+) -> RequestContext {
+    let mut ctx = RequestContext::new(principal, target.action, &target.resource);
     let mut now = String::with_capacity(20);
     warden_protocol::write_timestamp(&mut now, info.now);
     ctx.insert("aws:CurrentTime", vec![now]);
@@ -718,18 +743,11 @@ pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) ->
         vec![info.secure_transport.to_string()],
     );
     ctx.insert("aws:RequestedRegion", vec![info.region.clone()]);
-    ctx.insert("aws:userid", vec![user_id.to_owned()]);
     if let Some(ip) = info.source_ip {
         ctx.insert("aws:SourceIp", vec![ip.to_string()]);
     }
     if let Some(agent) = &info.user_agent {
         ctx.insert("aws:UserAgent", vec![agent.clone()]);
-    }
-    for tag in &caller.tags {
-        ctx.insert(
-            &format!("aws:PrincipalTag/{}", tag.key),
-            vec![tag.value.clone()],
-        );
     }
     for tag in &target.resource_tags {
         ctx.insert(

@@ -58,6 +58,10 @@ pub struct SessionClaims {
     pub source_identity: Option<String>,
     /// Created with temporary credentials (role chaining): at most an hour.
     pub chained: bool,
+    /// The identity provider a federated role session came from (`aws:FederatedProvider`): the
+    /// provider's ARN. Absent from tokens sealed before web identity federation existed.
+    #[serde(default)]
+    pub federated_provider: Option<String>,
 }
 
 impl std::fmt::Debug for SessionClaims {
@@ -126,6 +130,7 @@ mod tests {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             chained: false,
+            federated_provider: None,
         }
     }
 
@@ -159,5 +164,13 @@ mod tests {
             None
         );
         assert!(!format!("{:?}", claims()).contains("secret\""));
+    }
+
+    #[test]
+    fn claims_sealed_before_federation_still_open() {
+        let mut json = serde_json::to_value(claims()).unwrap();
+        json.as_object_mut().unwrap().remove("federated_provider");
+        let old: SessionClaims = serde_json::from_value(json).unwrap();
+        assert_eq!(old, claims());
     }
 }

@@ -96,10 +96,7 @@ impl KeyCache {
         now: OffsetDateTime,
     ) -> Result<(), TokenError> {
         let entry = {
-            let mut issuers = self
-                .issuers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut issuers = self.issuers.lock().unwrap_or_else(PoisonError::into_inner);
             if issuers.len() >= MAX_ISSUERS && !issuers.contains_key(&issuer.base) {
                 issuers.clear();
             }
@@ -108,9 +105,7 @@ impl KeyCache {
         // Held across the fetch: one fetch per issuer at a time, and whoever waited sees its
         // result.
         let mut state = entry.lock().await;
-        let fresh = state
-            .fetched
-            .is_some_and(|at| elapsed(at, now) < KEYS_TTL);
+        let fresh = state.fetched.is_some_and(|at| elapsed(at, now) < KEYS_TTL);
         if !fresh {
             refresh(&mut state, fetcher, issuer, now).await?;
         } else if candidates(&state.keys, token).next().is_none()
@@ -125,8 +120,13 @@ impl KeyCache {
         let mut found = false;
         for key in candidates(&state.keys, token) {
             found = true;
-            if jsonwebtoken::crypto::verify(&token.signature, token.signed.as_bytes(), &key.key, token.alg)
-                .unwrap_or(false)
+            if jsonwebtoken::crypto::verify(
+                &token.signature,
+                token.signed.as_bytes(),
+                &key.key,
+                token.alg,
+            )
+            .unwrap_or(false)
             {
                 return Ok(());
             }
@@ -212,14 +212,18 @@ async fn fetch_keys(
         .ok_or_else(|| invalid("the discovery document has no `jwks_uri`"))?
         .to_owned();
     let jwks = fetch_json(fetcher, &jwks_uri).await?;
-    let keys = jwks
-        .get("keys")
-        .and_then(Value::as_array)
-        .ok_or_else(|| FetchError::Unreachable {
-            url: jwks_uri.clone(),
-            reason: "the key set has no `keys` array".to_owned(),
-        })?;
-    Ok(keys.iter().take(MAX_KEYS).filter_map(verification_key).collect())
+    let keys =
+        jwks.get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| FetchError::Unreachable {
+                url: jwks_uri.clone(),
+                reason: "the key set has no `keys` array".to_owned(),
+            })?;
+    Ok(keys
+        .iter()
+        .take(MAX_KEYS)
+        .filter_map(verification_key)
+        .collect())
 }
 
 async fn fetch_json(fetcher: &dyn OidcFetcher, url: &str) -> Result<Value, FetchError> {
@@ -424,23 +428,29 @@ mod tests {
         // Signed by a key the provider does not publish, under the published key's id.
         let forged = signed("rsa2", Some("k1"));
         assert_eq!(
-            cache.verify(Some(&fetcher), &issuer(), &forged, at(0)).await,
+            cache
+                .verify(Some(&fetcher), &issuer(), &forged, at(0))
+                .await,
             Err(TokenError::Signature)
         );
         let mut tampered = signed("rsa1", Some("k1"));
-        let other_claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
-            format!(r#"{{"iss":"{ISSUER}","sub":"mallory","aud":"app","exp":4000000000}}"#),
-        );
+        let other_claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"iss":"{ISSUER}","sub":"mallory","aud":"app","exp":4000000000}}"#
+        ));
         let header = tampered.signed.split('.').next().unwrap().to_owned();
         tampered.signed = format!("{header}.{other_claims}");
         assert_eq!(
-            cache.verify(Some(&fetcher), &issuer(), &tampered, at(0)).await,
+            cache
+                .verify(Some(&fetcher), &issuer(), &tampered, at(0))
+                .await,
             Err(TokenError::Signature)
         );
         // An ES256 token naming an RSA key: that key cannot have signed it.
         let mismatched = signed("ec", Some("k1"));
         assert_eq!(
-            cache.verify(Some(&fetcher), &issuer(), &mismatched, at(0)).await,
+            cache
+                .verify(Some(&fetcher), &issuer(), &mismatched, at(0))
+                .await,
             Err(TokenError::UnknownKey)
         );
     }
@@ -458,7 +468,9 @@ mod tests {
         fetcher.answer(JWKS, Ok(jwks(&[("k2", "rsa2")])));
         let rotated = signed("rsa2", Some("k2"));
         assert_eq!(
-            cache.verify(Some(&fetcher), &issuer(), &rotated, at(5)).await,
+            cache
+                .verify(Some(&fetcher), &issuer(), &rotated, at(5))
+                .await,
             Ok(())
         );
         assert_eq!(fetcher.fetches(), 4);
@@ -472,7 +484,11 @@ mod tests {
                 Err(TokenError::UnknownKey)
             );
         }
-        assert_eq!(fetcher.fetches(), 4, "the rotation used this interval's refetch");
+        assert_eq!(
+            fetcher.fetches(),
+            4,
+            "the rotation used this interval's refetch"
+        );
         let next = at(5 + REFETCH_INTERVAL.whole_seconds());
         assert_eq!(
             cache.verify(Some(&fetcher), &issuer(), &bogus, next).await,
@@ -546,7 +562,8 @@ mod tests {
 
     #[test]
     fn only_signature_keys_are_kept() {
-        let rsa = serde_json::from_str::<Value>(&jwks(&[("k1", "rsa1")])).unwrap()["keys"][0].clone();
+        let rsa =
+            serde_json::from_str::<Value>(&jwks(&[("k1", "rsa1")])).unwrap()["keys"][0].clone();
         assert!(verification_key(&rsa).is_some());
         let mut encryption = rsa.clone();
         encryption["use"] = "enc".into();

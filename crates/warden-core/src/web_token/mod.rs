@@ -16,8 +16,8 @@ mod url;
 pub use fetch::{FetchError, FetchFuture, OidcFetcher};
 pub(crate) use keys::KeyCache;
 pub(crate) use token::UnverifiedToken;
-pub use url::{UrlError, check_fetch_url};
 pub(crate) use url::{Issuer, provider_url};
+pub use url::{UrlError, check_fetch_url};
 
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

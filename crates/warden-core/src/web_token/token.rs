@@ -128,7 +128,9 @@ fn json_object(part: &str, what: &str) -> Result<Map<String, Value>, TokenError>
         .map_err(|_| malformed(format!("the token's {what} is not base64url")))?;
     match serde_json::from_slice(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(malformed(format!("the token's {what} is not a JSON object"))),
+        _ => Err(malformed(format!(
+            "the token's {what} is not a JSON object"
+        ))),
     }
 }
 
@@ -172,8 +174,10 @@ fn optional_string(map: &Map<String, Value>, claim: &str) -> Result<Option<Strin
 
 impl Claims {
     fn read(map: &Map<String, Value>) -> Result<Claims, TokenError> {
-        let iss = optional_string(map, "iss")?.ok_or_else(|| malformed("the token has no `iss`"))?;
-        let sub = optional_string(map, "sub")?.ok_or_else(|| malformed("the token has no `sub`"))?;
+        let iss =
+            optional_string(map, "iss")?.ok_or_else(|| malformed("the token has no `iss`"))?;
+        let sub =
+            optional_string(map, "sub")?.ok_or_else(|| malformed("the token has no `sub`"))?;
         let aud = match map.get("aud") {
             Some(value) => strings(value, "aud")?,
             None => Vec::new(),
@@ -254,7 +258,11 @@ type SessionTags = (Vec<(String, String)>, Vec<String>);
 
 /// AWS's tags claim: `{"principal_tags": {"KEY": ["VALUE"]}, "transitive_tag_keys": ["KEY"]}`.
 fn session_tags(value: &Value) -> Result<SessionTags, TokenError> {
-    let bad = || malformed(format!("the token's `{TAGS_CLAIM}` claim is not AWS's tag format"));
+    let bad = || {
+        malformed(format!(
+            "the token's `{TAGS_CLAIM}` claim is not AWS's tag format"
+        ))
+    };
     let object = value.as_object().ok_or_else(bad)?;
     let mut tags = Vec::new();
     if let Some(principal_tags) = object.get("principal_tags") {
@@ -356,7 +364,10 @@ mod tests {
         assert_eq!(c.check_times(at(200)), Ok(()));
         assert_eq!(c.check_times(at(199)), Err(TokenError::NotYetValid));
         let future = claims(r#"{"iss":"i","sub":"a","aud":"x","exp":9000,"iat":5000}"#);
-        assert_eq!(future.check_times(at(4000)), Err(TokenError::IssuedInFuture));
+        assert_eq!(
+            future.check_times(at(4000)),
+            Err(TokenError::IssuedInFuture)
+        );
     }
 
     #[test]
