@@ -446,3 +446,45 @@ async fn saml_is_not_implemented_yet_and_signed_calls_do_not_go_through_handle_s
         .unwrap_err();
     assert_eq!(other.code, "NotImplemented");
 }
+
+#[tokio::test]
+async fn session_policies_are_checked_and_sealed_into_the_session() {
+    let core = core().await;
+    provider(&core, &["app"]).await;
+    let arn = role(&core, "web", ACTION, ANY).await;
+    let narrow = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*"}]}"#;
+    let mut with_policy = request(&arn, token(claims("alice")));
+    with_policy.policy = Some(narrow.into());
+    let answer = assume(&core, with_policy).await.unwrap();
+    assert!(answer.packed_policy_size.unwrap() > 0);
+    let credentials = answer.credentials.unwrap();
+    let sealed = SessionClaims::open(
+        &credentials.session_token,
+        &credentials.access_key_id,
+        &MasterKey::from_bytes(&MASTER).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sealed.policy.as_deref(), Some(narrow));
+
+    let mut malformed = request(&arn, token(claims("alice")));
+    malformed.policy = Some(r#"{"Statement":[{"Effect":"Allow"}]}"#.into());
+    assert_eq!(
+        assume(&core, malformed).await.unwrap_err().code,
+        "MalformedPolicyDocument"
+    );
+    let mut too_big = request(&arn, token(claims("alice")));
+    too_big.policy_arns = Some(
+        (0..10)
+            .map(|n| sts::PolicyDescriptorType {
+                arn: Some(format!(
+                    "arn:aws:iam::{ACCOUNT}:policy/{}",
+                    "p".repeat(200 + n)
+                )),
+            })
+            .collect(),
+    );
+    assert_eq!(
+        assume(&core, too_big).await.unwrap_err().code,
+        "PackedPolicyTooLarge"
+    );
+}
