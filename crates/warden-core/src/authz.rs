@@ -4,14 +4,14 @@
 //! operation needs (from the IAM service authorization reference). An operation missing from it
 //! answers `NotImplemented`, so nothing runs undecided.
 
-use warden_policy::{Policies, PolicySet, RequestContext, evaluate};
+use warden_policy::{Policies, PolicySet, Principal, RequestContext, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, Request};
 use warden_store::Tag;
 
 use crate::directory::{Account, ArnScope, Directory};
 use crate::session::SessionKind;
-use crate::{Caller, RequestCx};
+use crate::{Caller, RequestCx, RequestInfo};
 
 /// What a request asks to do.
 #[derive(Debug)]
@@ -707,25 +707,9 @@ pub(crate) fn access_denied(message: String) -> ServiceError {
 /// The condition context: global keys from the request and caller, and the target's tags.
 pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) -> RequestContext {
     let caller = &cx.caller;
-    let info = &cx.info;
-    let mut ctx = RequestContext::new(caller.principal.clone(), target.action, &target.resource)
+    let mut ctx = request_info_context(&cx.info, caller.principal.clone(), target)
         .with_resource_account(Some(caller.account_id.clone()));
-    let mut now = String::with_capacity(20);
-    warden_protocol::write_timestamp(&mut now, info.now);
-    ctx.insert("aws:CurrentTime", vec![now]);
-    ctx.insert("aws:EpochTime", vec![info.now.unix_timestamp().to_string()]);
-    ctx.insert(
-        "aws:SecureTransport",
-        vec![info.secure_transport.to_string()],
-    );
-    ctx.insert("aws:RequestedRegion", vec![info.region.clone()]);
     ctx.insert("aws:userid", vec![user_id.to_owned()]);
-    if let Some(ip) = info.source_ip {
-        ctx.insert("aws:SourceIp", vec![ip.to_string()]);
-    }
-    if let Some(agent) = &info.user_agent {
-        ctx.insert("aws:UserAgent", vec![agent.clone()]);
-    }
     if let Some(session) = &caller.session {
         // Keys only temporary credentials carry. MFA is never part of a Warden session yet, so
         // `aws:MultiFactorAuthPresent` is `false` and `aws:MultiFactorAuthAge` absent, as AWS
@@ -744,6 +728,40 @@ pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) ->
             &format!("aws:PrincipalTag/{}", tag.key),
             vec![tag.value.clone()],
         );
+    }
+    if let Some(provider) = caller
+        .session
+        .as_ref()
+        .and_then(|s| s.claims.federated_provider.as_ref())
+    {
+        ctx.insert("aws:FederatedProvider", vec![provider.clone()]);
+    }
+    ctx
+}
+
+/// The condition context of a request by `principal`, from the request alone: the global keys
+/// every request has, and the target's tags and keys. Callers without an identity of their own
+/// (an identity provider asking for a role) get nothing more.
+pub(crate) fn request_info_context(
+    info: &RequestInfo,
+    principal: Principal,
+    target: &Target,
+) -> RequestContext {
+    let mut ctx = RequestContext::new(principal, target.action, &target.resource);
+    let mut now = String::with_capacity(20);
+    warden_protocol::write_timestamp(&mut now, info.now);
+    ctx.insert("aws:CurrentTime", vec![now]);
+    ctx.insert("aws:EpochTime", vec![info.now.unix_timestamp().to_string()]);
+    ctx.insert(
+        "aws:SecureTransport",
+        vec![info.secure_transport.to_string()],
+    );
+    ctx.insert("aws:RequestedRegion", vec![info.region.clone()]);
+    if let Some(ip) = info.source_ip {
+        ctx.insert("aws:SourceIp", vec![ip.to_string()]);
+    }
+    if let Some(agent) = &info.user_agent {
+        ctx.insert("aws:UserAgent", vec![agent.clone()]);
     }
     for tag in &target.resource_tags {
         ctx.insert(

@@ -19,6 +19,7 @@ mod pagination;
 mod seal;
 pub mod session;
 mod sts;
+pub mod web_token;
 
 use std::net::IpAddr;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
@@ -32,6 +33,7 @@ pub use authn::Authenticated;
 pub use directory::Directory;
 pub use seal::MasterKey;
 pub use session::{SessionClaims, SessionKind};
+pub use web_token::{FetchError, FetchFuture, OidcFetcher};
 
 /// A failure to start or an internal failure; AWS-visible failures are [`ServiceError`]s.
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +162,9 @@ pub struct Config {
     /// Dev mode without `--enforce`: a request signed with an access key this service does not
     /// know (or not signed at all) is the first account's root user, signature unchecked.
     pub accept_unknown_keys_as_root: bool,
+    /// How identity providers' keys are fetched (`AssumeRoleWithWebIdentity`); without one,
+    /// web identity tokens cannot be verified and are answered `IDPCommunicationError`.
+    pub oidc_fetcher: Option<Arc<dyn OidcFetcher>>,
 }
 
 impl Default for Config {
@@ -170,6 +175,7 @@ impl Default for Config {
             quotas: Quotas::default(),
             partition: "aws".to_owned(),
             accept_unknown_keys_as_root: false,
+            oidc_fetcher: None,
         }
     }
 }
@@ -254,6 +260,9 @@ pub struct Core {
     key_uses: authn::KeyUses,
     session_policies: authn::SessionPolicyCache,
     accept_unknown_keys_as_root: bool,
+    oidc_fetcher: Option<Arc<dyn OidcFetcher>>,
+    /// Identity providers' signing keys, by issuer.
+    web_keys: web_token::KeyCache,
     /// The account created at first start (the management account once Organizations exists).
     first_account: std::sync::OnceLock<String>,
 }
@@ -281,6 +290,8 @@ impl Core {
             key_uses: authn::KeyUses::default(),
             session_policies: authn::SessionPolicyCache::default(),
             accept_unknown_keys_as_root: config.accept_unknown_keys_as_root,
+            oidc_fetcher: config.oidc_fetcher.clone(),
+            web_keys: web_token::KeyCache::default(),
             first_account: std::sync::OnceLock::new(),
         };
         let created = core.bootstrap(&config, now).await?;

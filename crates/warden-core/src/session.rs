@@ -76,6 +76,10 @@ pub struct SessionClaims {
     pub source_identity: Option<String>,
     /// Created with temporary credentials (role chaining): at most an hour.
     pub chained: bool,
+    /// The identity provider a federated role session came from (`aws:FederatedProvider`): the
+    /// provider's ARN. Absent from tokens sealed before web identity federation existed.
+    #[serde(default)]
+    pub federated_provider: Option<String>,
 }
 
 impl std::fmt::Debug for SessionClaims {
@@ -154,6 +158,7 @@ mod tests {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             chained: false,
+            federated_provider: None,
         }
     }
 
@@ -213,5 +218,13 @@ mod tests {
         assert!(epoch_key(&master, 1).unwrap().open(&sealed, "o").is_err());
         assert!(master.open(&sealed, "o").is_err());
         assert_eq!(day0.open(&sealed, "o").unwrap(), b"x");
+    }
+
+    #[test]
+    fn claims_sealed_before_federation_still_open() {
+        let mut json = serde_json::to_value(claims()).unwrap();
+        json.as_object_mut().unwrap().remove("federated_provider");
+        let old: SessionClaims = serde_json::from_value(json).unwrap();
+        assert_eq!(old, claims());
     }
 }

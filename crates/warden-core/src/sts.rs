@@ -12,13 +12,19 @@ use warden_policy::validate::PolicyKind;
 use warden_policy::{CompiledPolicy, Policies, PolicySet, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::sts::{self, Handler, Request, errors};
-use warden_store::{Change, Object, RoleLastUse, Tag};
+use warden_store::Tag;
 
 use crate::authz::{Subject, Target, access_denied, request_context};
 use crate::directory::{Directory, Role};
 use crate::iam::roles::trust_document;
 use crate::session::{SessionClaims, SessionKind};
-use crate::{Caller, Core, RequestCx, ids};
+use crate::{Caller, Core, RequestCx, RequestInfo, ids};
+
+mod federated;
+mod role_session;
+mod web_identity;
+
+use role_session::RoleSession;
 
 /// AWS's limits on sessions.
 const DEFAULT_DURATION: i32 = 3600;
@@ -167,12 +173,11 @@ impl Handler for Core {
                 ),
             ));
         }
-        let now = whole_seconds(cx.info.now);
         let chained = matches!(
             caller.session.as_ref().map(|s| &s.claims.kind),
             Some(SessionKind::AssumedRole { .. })
         );
-        let (role_record, role_account) = {
+        let role_record = {
             let dir = self.read();
             let Some(role) = find_role(&dir, &i.role_arn) else {
                 return Err(not_authorized(caller, "sts:AssumeRole", &i.role_arn));
@@ -194,30 +199,8 @@ impl Handler for Core {
             if !dev_root {
                 self.authorize_assume_role(cx, &dir, role, &i, &tags)?;
             }
-            (role.record.clone(), role.record.account_id.clone())
+            role.record.clone()
         };
-        let max = if chained {
-            CHAINED_MAX_DURATION.min(role_record.max_session_duration)
-        } else {
-            role_record.max_session_duration
-        };
-        let duration = i.duration_seconds.unwrap_or(DEFAULT_DURATION.min(max));
-        if duration < MIN_DURATION {
-            return Err(validation(format!(
-                "1 validation error detected: Value '{duration}' at 'durationSeconds' failed to \
-                 satisfy constraint: Member must have value greater than or equal to 900"
-            )));
-        }
-        if duration > max {
-            return Err(validation(if chained && duration > CHAINED_MAX_DURATION {
-                "The requested DurationSeconds exceeds the 1 hour session limit for roles \
-                 assumed by role chaining."
-                    .to_owned()
-            } else {
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
-                    .to_owned()
-            }));
-        }
         // Transitive tags of a chained session carry over into the next one.
         let mut session_tags = tags;
         let mut transitive_keys = transitive;
@@ -237,53 +220,32 @@ impl Handler for Core {
                 .as_ref()
                 .and_then(|s| s.claims.source_identity.clone())
         });
-        let claims = SessionClaims {
-            version: 1,
-            kind: SessionKind::AssumedRole {
-                role_id: role_record.role_id.clone(),
-                role_name: role_record.name.clone(),
-                session_name: i.role_session_name.clone(),
-            },
-            account_id: role_account.clone(),
-            access_key_id: String::new(),
-            secret: String::new(),
-            issued: now,
-            expires: now + Duration::seconds(i64::from(duration)),
-            policy: i.policy.clone(),
-            policy_arns,
-            tags: session_tags,
-            transitive_tag_keys: transitive_keys,
-            source_identity: source_identity.clone(),
-            chained,
-        };
-        let credentials = issue(self, claims)?;
-        let partition = self.read().partition.clone();
-        {
-            // Re-read under the writer lock: a change to the role since must not be lost.
-            let _writer = self.writer.lock().await;
-            let current = self
-                .read()
-                .account(&role_account)
-                .and_then(|a| a.roles.by_id(&role_record.role_id))
-                .map(|r| r.record.clone());
-            if let Some(mut used) = current {
-                used.last_used = Some(RoleLastUse {
-                    time: now,
-                    region: cx.info.region.clone(),
-                });
-                self.commit(vec![Change::PutObject(Object::Role(used))])
-                    .await?;
-            }
-        }
+        // A chained session stays the federated session it came from.
+        let federated_provider = caller
+            .session
+            .as_ref()
+            .filter(|_| chained)
+            .and_then(|s| s.claims.federated_provider.clone());
+        let opened = self
+            .open_role_session(
+                &cx.info,
+                RoleSession {
+                    role: role_record,
+                    session_name: i.role_session_name,
+                    duration_seconds: i.duration_seconds,
+                    chained,
+                    policy: i.policy,
+                    policy_arns,
+                    tags: session_tags,
+                    transitive_tag_keys: transitive_keys,
+                    source_identity: source_identity.clone(),
+                    federated_provider,
+                },
+            )
+            .await?;
         Ok(sts::AssumeRoleResponse {
-            credentials: Some(credentials),
-            assumed_role_user: Some(sts::AssumedRoleUser {
-                assumed_role_id: format!("{}:{}", role_record.role_id, i.role_session_name),
-                arn: format!(
-                    "arn:{partition}:sts::{role_account}:assumed-role/{}/{}",
-                    role_record.name, i.role_session_name
-                ),
-            }),
+            credentials: Some(opened.credentials),
+            assumed_role_user: Some(opened.assumed_role_user),
             packed_policy_size: Some(i32::try_from(percent).unwrap_or(i32::MAX)),
             source_identity,
             session_token_utilization: None,
@@ -362,6 +324,7 @@ impl Handler for Core {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             chained: false,
+            federated_provider: None,
         };
         Ok(sts::GetSessionTokenResponse {
             credentials: Some(issue(self, claims)?),
@@ -471,6 +434,7 @@ impl Core {
             transitive_tag_keys: Vec::new(),
             source_identity: None,
             chained: false,
+            federated_provider: None,
         };
         Ok(sts::GetFederationTokenResponse {
             credentials: Some(issue(self, claims)?),
@@ -626,6 +590,25 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    /// Answers an STS request that needs no AWS credentials: the caller's identity comes from an
+    /// identity provider's token (`AssumeRoleWithWebIdentity`) or assertion
+    /// (`AssumeRoleWithSAML`, not implemented yet), so the request is not authenticated and any
+    /// signature on it plays no part, as in AWS. Every other operation answers
+    /// `NotImplemented` here: they go through [`Core::handle_sts`].
+    pub async fn handle_sts_unsigned(
+        &self,
+        info: &RequestInfo,
+        request: Request,
+    ) -> Result<sts::Response, ServiceError> {
+        match request {
+            Request::AssumeRoleWithWebIdentity(i) => self
+                .assume_role_with_web_identity_op(info, i)
+                .await
+                .map(sts::Response::AssumeRoleWithWebIdentity),
+            other => Err(ServiceError::not_implemented(other.operation().name())),
+        }
     }
 
     /// Answers one STS request. `GetCallerIdentity` is allowed to every authenticated caller

@@ -25,6 +25,7 @@ fn options(enforce: bool, seed: Option<&str>) -> DevOptions {
         enforce,
         seed: seed.map(|s| serde_json::from_str::<Seed>(s).unwrap()),
         quotas: Quotas::default(),
+        oidc_fetcher: None,
     }
 }
 

@@ -911,6 +911,17 @@ fn condition_key_problem(key: &str) -> Option<(String, String)> {
     // `kms:EncryptionContext:KEY`, `kms:RecipientAttestation:PCR0` and
     // `sagemaker:ModelLifeCycle:Stage`, and tag keys may contain colons too
     // (`aws:ResourceTag/aws:cloudformation:stack-name`).
+    // The keys of an OIDC provider are its URL, path included, then the claim
+    // (`oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE:sub`): such a prefix is a host and a path.
+    if let Some((host, path)) = vendor.split_once('/')
+        && is_vendor(host)
+        && !has_wildcard(path)
+        && path.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b'/' | b'%')
+        })
+    {
+        return None;
+    }
     vendor_problem("condition key", key, vendor)
 }
 
@@ -1333,6 +1344,10 @@ mod tests {
             "kms:EncryptionContext:aws:s3:arn",
             "kms:EncryptionContext:aws:pi:service",
             "aws:ResourceTag/aws:cloudformation:stack-name",
+            // OIDC providers' keys: the provider URL (a port, a path), then the claim.
+            "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub",
+            "127.0.0.1:4567/realms/dev:aud",
+            "token.actions.githubusercontent.com:sub",
         ] {
             let text = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*","Condition":{{"StringEquals":{{"{key}":"x"}}}}}}]}}"#

@@ -6,6 +6,9 @@
 //! operation runs.
 
 mod advice;
+mod oidc_fetch;
+
+pub use oidc_fetch::{FETCH_TIMEOUT, FetcherError, HttpFetcher, MAX_RESPONSE_BYTES};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -181,6 +184,16 @@ async fn query_endpoint(
         body: &body,
     };
     let json = json_target(&headers);
+    let params = Params::parse(http.query, http.body);
+    // Federation calls carry their own proof of identity and no AWS credentials: they skip
+    // authentication altogether, before dev mode's unsigned-root rule could claim them.
+    if json.is_none() && params.action().is_some_and(is_federation_action) {
+        let result = federation_call(&backend, &http, peer, &headers, &params).await;
+        return match result {
+            Ok(response) => xml_response(StatusCode::OK, response.to_xml(&request_id), &request_id),
+            Err(e) => error_response(sts::NAMESPACE, &e, &request_id),
+        };
+    }
     let (core, cx, service) = match authenticate(&backend, &http, peer, &headers).await {
         Ok(authenticated) => authenticated,
         Err(e) if json.is_some() => return json_error_response(&e, &request_id),
@@ -199,7 +212,6 @@ async fn query_endpoint(
             Err(e) => json_error_response(&e, &request_id),
         };
     }
-    let params = Params::parse(http.query, http.body);
     match service.as_str() {
         "iam" => {
             let result = match iam::decode_request(&params) {
@@ -261,6 +273,40 @@ fn json_response(status: StatusCode, body: String, request_id: &str) -> Response
 fn json_error_response(error: &ServiceError, request_id: &str) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, warden_protocol::json::error_json(error), request_id)
+}
+
+/// The STS operations AWS serves without a signature: the caller proves who it is with an
+/// identity provider's token or assertion, and any credentials it signed with play no part.
+fn is_federation_action(action: &str) -> bool {
+    matches!(action, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
+}
+
+/// Answers a federation call: no authentication, straight to [`Core::handle_sts_unsigned`].
+async fn federation_call(
+    backend: &Backend,
+    http: &HttpRequest<'_>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<sts::Response, ServiceError> {
+    let now = OffsetDateTime::now_utc();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let core = core_for(backend, http, user_agent).await?;
+    let region = match warden_sigv4::parse_auth(http) {
+        Ok(Some(auth)) => auth.region().to_owned(),
+        _ => unsigned_region(user_agent).to_owned(),
+    };
+    let info = RequestInfo {
+        now,
+        source_ip: Some(peer.ip()),
+        user_agent: user_agent.map(str::to_owned),
+        secure_transport: false,
+        region,
+    };
+    let request = sts::decode_request(params)?;
+    core.handle_sts_unsigned(&info, request).await
 }
 
 /// Why a body could not be read, as an AWS error.

@@ -120,6 +120,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         account_id: args.account_id.clone(),
         root_key: root_key_from_env()?,
         quotas: parse_quotas(&args.quotas)?,
+        oidc_fetcher: Some(warden_server::HttpFetcher::shared()?),
         ..Config::default()
     };
     let (core, created) = Core::open(store, master_key, config, OffsetDateTime::now_utc())
@@ -174,6 +175,7 @@ async fn serve_dev(args: ServeArgs) -> anyhow::Result<()> {
         enforce: args.enforce,
         seed,
         quotas: parse_quotas(&args.quotas)?,
+        oidc_fetcher: Some(warden_server::HttpFetcher::shared()?),
     };
     let worlds = Arc::new(
         DevWorlds::start(options)

@@ -22,7 +22,7 @@ pub use seed::{
     SeedManagedPolicy, SeedRole, SeedUser,
 };
 
-use crate::{Config, Core, CoreError, MasterKey, Quotas, ids};
+use crate::{Config, Core, CoreError, MasterKey, OidcFetcher, Quotas, ids};
 
 /// The account id dev mode uses unless told otherwise (moto's and LocalStack's default too).
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
@@ -38,6 +38,8 @@ pub struct DevOptions {
     pub enforce: bool,
     pub seed: Option<Seed>,
     pub quotas: Quotas,
+    /// How identity providers' keys are fetched (`AssumeRoleWithWebIdentity`).
+    pub oidc_fetcher: Option<Arc<dyn OidcFetcher>>,
 }
 
 /// Dev mode's worlds, one per partition, created on first use.
@@ -62,6 +64,7 @@ impl DevWorlds {
             quotas: options.quotas,
             partition: "aws".to_owned(),
             accept_unknown_keys_as_root: !options.enforce,
+            oidc_fetcher: options.oidc_fetcher,
         };
         let worlds = DevWorlds {
             config,

@@ -222,6 +222,19 @@ pub(crate) fn oidc_provider_tags(account: &Account, arn: &str) -> Option<Vec<war
         .map(|p| p.tags.clone())
 }
 
+/// The OIDC provider whose URL (without its scheme) is `url`, and its ARN: the issuer of a web
+/// identity token, as the role's account knows it.
+pub(crate) fn oidc_provider_by_url<'a>(
+    account: &'a Account,
+    url: &str,
+) -> Option<(&'a warden_store::OidcProviderRecord, String)> {
+    let provider = account
+        .oidc_providers
+        .get(&url.to_lowercase())
+        .filter(|p| p.url == url)?;
+    Some((provider, oidc::provider_arn(account, url)))
+}
+
 /// The tags of the SAML provider an ARN names, for authorization.
 pub(crate) fn saml_provider_tags(account: &Account, arn: &str) -> Option<Vec<warden_store::Tag>> {
     saml::find_provider(account, arn)

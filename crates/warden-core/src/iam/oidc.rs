@@ -9,6 +9,7 @@ use warden_store::{Change, Object, ObjectKey, ObjectKind, OidcProviderRecord};
 
 use super::{account, stamp, tags};
 use crate::directory::Account;
+use crate::web_token::UrlError;
 use crate::{Core, RequestCx};
 
 /// AWS's limits: 5 thumbprints and 100 client ids per provider, 100 providers per account.
@@ -48,16 +49,14 @@ pub(crate) fn provider_arn(account: &Account, url: &str) -> String {
     account.arn_scope().entity("oidc-provider", "/", url)
 }
 
-/// `https://host[/path]` → `host[/path]`: what the ARN and AWS's answers show.
+/// `https://host[/path]` → `host[/path]`: what the ARN and AWS's answers show. Warden also takes
+/// `http://` on a loopback address, for local identity providers (docs/compatibility.md).
 fn issuer(url: &str) -> Result<String, ServiceError> {
-    let Some(rest) = url.strip_prefix("https://") else {
-        return Err(invalid("The URL must begin with https://."));
-    };
-    let rest = rest.trim_end_matches('/');
-    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-        return Err(invalid(format!("The URL {url} is not a valid issuer URL.")));
+    match crate::web_token::provider_url(url) {
+        Ok(rest) => Ok(rest.to_owned()),
+        Err(UrlError::Scheme) => Err(invalid("The URL must begin with https://.")),
+        Err(UrlError::Shape) => Err(invalid(format!("The URL {url} is not a valid issuer URL."))),
     }
-    Ok(rest.to_owned())
 }
 
 fn check_thumbprints(thumbprints: &[String]) -> Result<(), ServiceError> {
@@ -272,6 +271,10 @@ mod tests {
             "oidc.eks.us-east-1.amazonaws.com/id/ABC"
         );
         assert!(issuer("http://example.com").is_err());
+        assert_eq!(
+            issuer("http://127.0.0.1:4567/realms/x").unwrap(),
+            "127.0.0.1:4567/realms/x"
+        );
         assert!(issuer("https://").is_err());
         assert!(issuer("https://a.example/?x").is_err());
     }
