@@ -22,6 +22,7 @@ use crate::{Caller, Core, RequestCx, RequestInfo, ids};
 
 mod federated;
 mod role_session;
+mod saml;
 mod web_identity;
 
 use role_session::RoleSession;
@@ -607,6 +608,10 @@ impl Core {
                 .assume_role_with_web_identity_op(info, i)
                 .await
                 .map(sts::Response::AssumeRoleWithWebIdentity),
+            Request::AssumeRoleWithSAML(i) => self
+                .assume_role_with_saml_op(info, i)
+                .await
+                .map(sts::Response::AssumeRoleWithSAML),
             other => Err(ServiceError::not_implemented(other.operation().name())),
         }
     }

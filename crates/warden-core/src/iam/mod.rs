@@ -15,6 +15,7 @@ pub(crate) mod roles;
 mod saml;
 mod service_linked;
 
+pub(crate) use saml::find_provider as find_saml_provider;
 pub(crate) use service_linked::role_name as service_linked_role_name;
 mod tags;
 mod users;
