@@ -427,8 +427,9 @@ async fn tags_and_source_identity_from_the_token_need_their_own_permissions() {
 }
 
 #[tokio::test]
-async fn saml_is_not_implemented_yet_and_signed_calls_do_not_go_through_handle_sts() {
+async fn an_unverifiable_saml_call_is_refused_and_signed_calls_do_not_go_through_handle_sts() {
     let core = core().await;
+    // No provider ARN, no response: refused as an identity token, never served.
     let saml = core
         .handle_sts_unsigned(
             &info(),
@@ -436,7 +437,7 @@ async fn saml_is_not_implemented_yet_and_signed_calls_do_not_go_through_handle_s
         )
         .await
         .unwrap_err();
-    assert_eq!(saml.code, "NotImplemented");
+    assert_eq!(saml.code, "InvalidIdentityToken");
     let other = core
         .handle_sts_unsigned(
             &info(),
