@@ -240,7 +240,7 @@ impl Core {
     ) -> Result<(), ServiceError> {
         let now = cx.info.now.replace_nanosecond(0).unwrap_or(cx.info.now);
         let _writer = self.writer.lock().await;
-        let (o, status) = {
+        let (o, email_taken) = {
             let dir = self.read();
             let (o, _) = Self::managed_organization(&dir, cx)?;
             let email_taken = dir.accounts.values().any(|a| {
@@ -248,19 +248,18 @@ impl Core {
                     .as_ref()
                     .is_some_and(|m| m.email.eq_ignore_ascii_case(&i.email))
             });
-            let status = CreateAccountStatusRecord {
-                request_id: request_id.to_owned(),
-                account_id: o.account_id.clone(),
-                account_name: i.account_name.clone(),
-                state: "SUCCEEDED".to_owned(),
-                requested: now,
-                completed: Some(now),
-                new_account_id: None,
-                failure_reason: None,
-            };
-            (o.clone(), (status, email_taken))
+            (o.clone(), email_taken)
         };
-        let (mut status, email_taken) = status;
+        let mut status = CreateAccountStatusRecord {
+            request_id: request_id.to_owned(),
+            account_id: o.account_id.clone(),
+            account_name: i.account_name.clone(),
+            state: "SUCCEEDED".to_owned(),
+            requested: now,
+            completed: Some(now),
+            new_account_id: None,
+            failure_reason: None,
+        };
         if email_taken {
             // AWS reports this through the request's status, not as an error of the call.
             status.state = "FAILED".to_owned();

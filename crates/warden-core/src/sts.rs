@@ -73,6 +73,39 @@ fn find_role<'d>(dir: &'d Directory, arn: &str) -> Option<&'d Role> {
 }
 
 /// The packed size of session policies and tags, as a percentage of the limit.
+/// The ARNs of a request's `PolicyArns`.
+fn policy_arn_list(descriptors: Option<Vec<sts::PolicyDescriptorType>>) -> Vec<String> {
+    descriptors
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.arn)
+        .collect()
+}
+
+/// What every role assumption checks of its session before any decision: the tags, the inline
+/// session policy, and the packed size; returns the packed size in percent.
+fn check_session_request(
+    policy: Option<&str>,
+    policy_arns: &[String],
+    tags: &[Tag],
+    transitive: &[String],
+) -> Result<usize, ServiceError> {
+    check_session_tags(tags, transitive)?;
+    if let Some(policy) = policy {
+        check_session_policy(policy)?;
+    }
+    let percent = packed_percent(policy, policy_arns, tags);
+    if percent > 100 {
+        return Err(ServiceError::new(
+            errors::PACKED_POLICY_TOO_LARGE,
+            format!(
+                "Packed policy consumes {percent}% of allotted space, please use smaller policy."
+            ),
+        ));
+    }
+    Ok(percent)
+}
+
 fn packed_percent(policy: Option<&str>, arns: &[String], tags: &[Tag]) -> usize {
     let policy = policy.map_or(0, |p| p.chars().filter(|c| !c.is_whitespace()).count());
     let arns: usize = arns.iter().map(String::len).sum();
@@ -144,12 +177,7 @@ impl Handler for Core {
                     .to_owned(),
             ));
         }
-        let policy_arns: Vec<String> = i
-            .policy_arns
-            .iter()
-            .flatten()
-            .filter_map(|p| p.arn.clone())
-            .collect();
+        let policy_arns = policy_arn_list(i.policy_arns.clone());
         let tags: Vec<Tag> = i
             .tags
             .iter()
@@ -160,20 +188,7 @@ impl Handler for Core {
             })
             .collect();
         let transitive = i.transitive_tag_keys.clone().unwrap_or_default();
-        check_session_tags(&tags, &transitive)?;
-        if let Some(policy) = &i.policy {
-            check_session_policy(policy)?;
-        }
-        let percent = packed_percent(i.policy.as_deref(), &policy_arns, &tags);
-        if percent > 100 {
-            return Err(ServiceError::new(
-                errors::PACKED_POLICY_TOO_LARGE,
-                format!(
-                    "Packed policy consumes {percent}% of allotted space, please use smaller \
-                     policy."
-                ),
-            ));
-        }
+        let percent = check_session_request(i.policy.as_deref(), &policy_arns, &tags, &transitive)?;
         let chained = matches!(
             caller.session.as_ref().map(|s| &s.claims.kind),
             Some(SessionKind::AssumedRole { .. })

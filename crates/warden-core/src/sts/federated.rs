@@ -8,11 +8,11 @@
 
 use warden_policy::{CompiledPolicy, Policies, PolicySet, Principal, evaluate};
 use warden_protocol::ServiceError;
-use warden_protocol::sts::{self, errors};
+use warden_protocol::sts;
 use warden_store::{RoleRecord, Tag};
 
 use super::role_session::RoleSession;
-use super::{check_session_policy, check_session_tags, find_role, packed_percent, validation};
+use super::{check_session_request, find_role, validation};
 use crate::authz::{Target, access_denied, request_info_context};
 use crate::iam::roles::trust_document;
 use crate::{Core, RequestInfo};
@@ -59,24 +59,12 @@ impl Core {
         info: &RequestInfo,
         request: FederatedAssume,
     ) -> Result<FederatedSession, ServiceError> {
-        check_session_tags(&request.tags, &request.transitive_tag_keys)?;
-        if let Some(policy) = &request.policy {
-            check_session_policy(policy)?;
-        }
-        let percent = packed_percent(
+        let percent = check_session_request(
             request.policy.as_deref(),
             &request.policy_arns,
             &request.tags,
-        );
-        if percent > 100 {
-            return Err(ServiceError::new(
-                errors::PACKED_POLICY_TOO_LARGE,
-                format!(
-                    "Packed policy consumes {percent}% of allotted space, please use smaller \
-                     policy."
-                ),
-            ));
-        }
+            &request.transitive_tag_keys,
+        )?;
         let role = self.authorize_federated(info, &request)?;
         let opened = self
             .open_role_session(

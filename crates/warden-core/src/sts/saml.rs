@@ -12,7 +12,7 @@ use warden_saml::{AwsErrorCode, SamlError, VerifyOptions, parse_metadata, split_
 use warden_store::Tag;
 
 use super::federated::{FederatedAssume, not_authorized};
-use super::find_role;
+use super::{find_role, policy_arn_list};
 use crate::iam::find_saml_provider;
 use crate::{Core, RequestInfo};
 
@@ -94,12 +94,7 @@ impl Core {
                     session_name: assertion.session_name.clone(),
                     duration_seconds: duration,
                     policy: i.policy,
-                    policy_arns: i
-                        .policy_arns
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|p| p.arn)
-                        .collect(),
+                    policy_arns: policy_arn_list(i.policy_arns),
                     tags: assertion
                         .principal_tags
                         .iter()

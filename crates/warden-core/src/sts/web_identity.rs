@@ -12,7 +12,7 @@ use warden_protocol::sts::{self, errors};
 use warden_store::Tag;
 
 use super::federated::{FederatedAssume, not_authorized};
-use super::{find_role, validation};
+use super::{find_role, policy_arn_list, validation};
 use crate::web_token::{Issuer, TokenError, UnverifiedToken};
 use crate::{Core, RequestInfo};
 
@@ -123,12 +123,7 @@ impl Core {
                     session_name: i.role_session_name,
                     duration_seconds: i.duration_seconds,
                     policy: i.policy,
-                    policy_arns: i
-                        .policy_arns
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|p| p.arn)
-                        .collect(),
+                    policy_arns: policy_arn_list(i.policy_arns),
                     tags: claims
                         .tags
                         .into_iter()
