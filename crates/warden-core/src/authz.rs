@@ -4,7 +4,7 @@
 //! operation needs (from the IAM service authorization reference). An operation missing from it
 //! answers `NotImplemented`, so nothing runs undecided.
 
-use warden_policy::{Policies, PolicySet, Principal, RequestContext, evaluate};
+use warden_policy::{Outcome, Policies, PolicySet, Principal, RequestContext, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, Request};
 use warden_store::Tag;
@@ -31,6 +31,9 @@ pub(crate) struct Target {
     pub keys: Vec<(&'static str, String)>,
     /// A role the operation hands to a service: the caller also needs `iam:PassRole` on it.
     pub passes_role: Option<String>,
+    /// Allowed unless a policy denies it explicitly: AWS grants some self-service actions
+    /// implicitly (`iam:ChangePassword` when the password policy lets users change theirs).
+    pub granted_implicitly: bool,
 }
 
 impl Target {
@@ -44,6 +47,7 @@ impl Target {
             shown_as: None,
             keys: Vec::new(),
             passes_role: None,
+            granted_implicitly: false,
         }
     }
 
@@ -218,6 +222,14 @@ pub(crate) fn iam_target(
             action,
         )
     };
+    // MFA devices by serial number (their ARN), with their tags when they exist.
+    let mfa = |serial: &str, action| {
+        tagged(
+            account.and_then(|a| a.mfa_devices.get(serial).map(|d| d.tags.clone())),
+            serial,
+            action,
+        )
+    };
     let oidc = |arn: &str, action| {
         tagged(
             account.and_then(|a| crate::iam::oidc_provider_tags(a, arn)),
@@ -293,6 +305,59 @@ pub(crate) fn iam_target(
                 None => self_or_user(account, id, caller, None, "iam:GetAccessKeyLastUsed"),
             }
         }
+        Request::CreateLoginProfile(i) => self_or(i.user_name.as_deref(), "iam:CreateLoginProfile"),
+        Request::GetLoginProfile(i) => self_or(i.user_name.as_deref(), "iam:GetLoginProfile"),
+        Request::UpdateLoginProfile(i) => user(&i.user_name, "iam:UpdateLoginProfile"),
+        Request::DeleteLoginProfile(i) => self_or(i.user_name.as_deref(), "iam:DeleteLoginProfile"),
+        Request::ChangePassword(_) => {
+            // The password policy's "allow users to change their own password", and a reset
+            // the administrator required, grant the change without a policy.
+            let implicit = account
+                .zip(caller.user_id.as_deref())
+                .is_some_and(|(a, id)| {
+                    crate::password::Rules::of(a.password_policy.as_ref()).users_may_change()
+                        || a.login_profile(Some(id))
+                            .is_some_and(|p| p.password_reset_required)
+                });
+            Target {
+                granted_implicitly: implicit && caller.session.is_none(),
+                ..self_or(None, "iam:ChangePassword")
+            }
+        }
+        Request::UpdateAccountPasswordPolicy(_) => everything("iam:UpdateAccountPasswordPolicy"),
+        Request::GetAccountPasswordPolicy => everything("iam:GetAccountPasswordPolicy"),
+        Request::DeleteAccountPasswordPolicy => everything("iam:DeleteAccountPasswordPolicy"),
+        Request::GenerateCredentialReport => everything("iam:GenerateCredentialReport"),
+        Request::GetCredentialReport => everything("iam:GetCredentialReport"),
+        Request::CreateVirtualMFADevice(i) => {
+            let path = i.path.as_deref().unwrap_or("/");
+            let tags = i.tags.as_deref().unwrap_or_default();
+            Target {
+                request_tags: tags
+                    .iter()
+                    .map(|t| (t.key.clone(), t.value.clone()))
+                    .collect(),
+                tag_keys: (!tags.is_empty()).then(|| tags.iter().map(|t| t.key.clone()).collect()),
+                ..Target::new(
+                    "iam:CreateVirtualMFADevice",
+                    id.entity("mfa", path, &i.virtual_mfa_device_name),
+                )
+            }
+        }
+        Request::EnableMFADevice(i) => user(&i.user_name, "iam:EnableMFADevice"),
+        Request::ResyncMFADevice(i) => user(&i.user_name, "iam:ResyncMFADevice"),
+        Request::DeactivateMFADevice(i) => {
+            self_or(i.user_name.as_deref(), "iam:DeactivateMFADevice")
+        }
+        Request::ListMFADevices(i) => self_or(i.user_name.as_deref(), "iam:ListMFADevices"),
+        Request::GetMFADevice(i) => self_or(i.user_name.as_deref(), "iam:GetMFADevice"),
+        Request::DeleteVirtualMFADevice(i) => mfa(&i.serial_number, "iam:DeleteVirtualMFADevice"),
+        Request::ListVirtualMFADevices(_) => everything("iam:ListVirtualMFADevices"),
+        Request::TagMFADevice(i) => mfa(&i.serial_number, "iam:TagMFADevice").setting_tags(&i.tags),
+        Request::UntagMFADevice(i) => {
+            mfa(&i.serial_number, "iam:UntagMFADevice").removing_tags(&i.tag_keys)
+        }
+        Request::ListMFADeviceTags(i) => mfa(&i.serial_number, "iam:ListMFADeviceTags"),
         Request::PutUserPolicy(i) => user(&i.user_name, "iam:PutUserPolicy"),
         Request::GetUserPolicy(i) => user(&i.user_name, "iam:GetUserPolicy"),
         Request::DeleteUserPolicy(i) => user(&i.user_name, "iam:DeleteUserPolicy"),
@@ -681,7 +746,9 @@ fn decide(cx: &RequestCx, subject: &Subject<'_>, target: &Target) -> Result<(), 
         ..Policies::default()
     };
     let decision = evaluate(&ctx, &policies);
-    if decision.is_allowed() {
+    if decision.is_allowed()
+        || (target.granted_implicitly && decision.outcome != Outcome::ExplicitDeny)
+    {
         return Ok(());
     }
     let mut message = decision.denial_message(&ctx).unwrap_or_default();
@@ -711,14 +778,20 @@ pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) ->
         .with_resource_account(Some(caller.account_id.clone()));
     ctx.insert("aws:userid", vec![user_id.to_owned()]);
     if let Some(session) = &caller.session {
-        // Keys only temporary credentials carry. MFA is never part of a Warden session yet, so
-        // `aws:MultiFactorAuthPresent` is `false` and `aws:MultiFactorAuthAge` absent, as AWS
-        // sets them for a session created without MFA.
+        // Keys only temporary credentials carry. A session created without MFA has
+        // `aws:MultiFactorAuthPresent` `false` and no `aws:MultiFactorAuthAge`, as in AWS.
         let claims = &session.claims;
         let mut issued = String::with_capacity(20);
         warden_protocol::write_timestamp(&mut issued, claims.issued);
         ctx.insert("aws:TokenIssueTime", vec![issued]);
-        ctx.insert("aws:MultiFactorAuthPresent", vec!["false".to_owned()]);
+        match claims.mfa_authenticated {
+            Some(at) => {
+                let age = (cx.info.now - at).whole_seconds().max(0);
+                ctx.insert("aws:MultiFactorAuthPresent", vec!["true".to_owned()]);
+                ctx.insert("aws:MultiFactorAuthAge", vec![age.to_string()]);
+            }
+            None => ctx.insert("aws:MultiFactorAuthPresent", vec!["false".to_owned()]),
+        }
         if let Some(source) = &claims.source_identity {
             ctx.insert("aws:SourceIdentity", vec![source.clone()]);
         }

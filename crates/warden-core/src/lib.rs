@@ -16,9 +16,11 @@ pub mod ids;
 pub mod material;
 pub mod organizations;
 mod pagination;
+pub mod password;
 mod seal;
 pub mod session;
 mod sts;
+pub mod totp;
 pub mod web_token;
 
 use std::net::IpAddr;
@@ -469,9 +471,14 @@ impl Core {
         request: warden_protocol::iam::Request,
     ) -> Result<warden_protocol::iam::Response, ServiceError> {
         match cx.caller.session.as_ref().map(|s| &s.claims.kind) {
-            // AWS: GetSessionToken credentials call IAM only when MFA was used, and MFA devices
-            // do not exist here yet.
-            Some(SessionKind::UserSession { .. }) => {
+            // AWS: GetSessionToken credentials call IAM only when MFA was used.
+            Some(SessionKind::UserSession { .. })
+                if cx
+                    .caller
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.claims.mfa_authenticated.is_none()) =>
+            {
                 return Err(authz::access_denied(format!(
                     "User: {} is not authorized to perform: iam:{} because you cannot call any \
                      IAM API operations with credentials from GetSessionToken unless MFA \

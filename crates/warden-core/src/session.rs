@@ -80,6 +80,10 @@ pub struct SessionClaims {
     /// provider's ARN. Absent from tokens sealed before web identity federation existed.
     #[serde(default)]
     pub federated_provider: Option<String>,
+    /// When the session's creator proved an MFA code (`aws:MultiFactorAuthPresent` and
+    /// `aws:MultiFactorAuthAge`); `None` for a session created without one.
+    #[serde(default, with = "time::serde::timestamp::option")]
+    pub mfa_authenticated: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Debug for SessionClaims {
@@ -159,6 +163,7 @@ mod tests {
             source_identity: None,
             chained: false,
             federated_provider: None,
+            mfa_authenticated: None,
         }
     }
 

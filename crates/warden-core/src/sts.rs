@@ -12,10 +12,11 @@ use warden_policy::validate::PolicyKind;
 use warden_policy::{CompiledPolicy, Policies, PolicySet, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::sts::{self, Handler, Request, errors};
-use warden_store::Tag;
+use warden_store::{MfaOwner, Tag};
 
 use crate::authz::{Subject, Target, access_denied, request_context};
 use crate::directory::{Directory, Role};
+use crate::iam::mfa::MfaFailure;
 use crate::iam::roles::trust_document;
 use crate::session::{SessionClaims, SessionKind};
 use crate::{Caller, Core, RequestCx, RequestInfo, ids};
@@ -169,14 +170,9 @@ impl Handler for Core {
         i: sts::AssumeRoleRequest,
     ) -> Result<sts::AssumeRoleResponse, ServiceError> {
         let caller = &cx.caller;
-        if i.serial_number.is_some() || i.token_code.is_some() {
-            // Never accepted blindly: MFA devices arrive with their own issue.
-            return Err(access_denied(
-                "MultiFactorAuthentication failed: this server has no MFA devices yet, so no \
-                 code can be verified."
-                    .to_owned(),
-            ));
-        }
+        let mfa_authenticated = self
+            .check_mfa(cx, i.serial_number.as_deref(), i.token_code.as_deref())
+            .await?;
         let policy_arns = policy_arn_list(i.policy_arns.clone());
         let tags: Vec<Tag> = i
             .tags
@@ -213,7 +209,7 @@ impl Handler for Core {
             let dev_root =
                 caller.is_root() && caller.access_key_id.is_empty() && self.accepts_unknown_keys();
             if !dev_root {
-                self.authorize_assume_role(cx, &dir, role, &i, &tags)?;
+                self.authorize_assume_role(cx, &dir, role, &i, &tags, mfa_authenticated)?;
             }
             role.record.clone()
         };
@@ -256,6 +252,7 @@ impl Handler for Core {
                     transitive_tag_keys: transitive_keys,
                     source_identity: source_identity.clone(),
                     federated_provider,
+                    mfa_authenticated,
                 },
             )
             .await?;
@@ -304,13 +301,9 @@ impl Handler for Core {
                 "Cannot call GetSessionToken with session credentials".to_owned(),
             ));
         }
-        if i.serial_number.is_some() || i.token_code.is_some() {
-            return Err(access_denied(
-                "MultiFactorAuthentication failed: this server has no MFA devices yet, so no \
-                 code can be verified."
-                    .to_owned(),
-            ));
-        }
+        let mfa_authenticated = self
+            .check_mfa(cx, i.serial_number.as_deref(), i.token_code.as_deref())
+            .await?;
         let (max, default) = if caller.is_root() {
             (ROOT_SESSION_MAX, ROOT_SESSION_MAX)
         } else {
@@ -341,6 +334,7 @@ impl Handler for Core {
             source_identity: None,
             chained: false,
             federated_provider: None,
+            mfa_authenticated,
         };
         Ok(sts::GetSessionTokenResponse {
             credentials: Some(issue(self, claims)?),
@@ -351,6 +345,46 @@ impl Handler for Core {
 }
 
 impl Core {
+    /// Verifies the MFA code an STS request carries: `None` without one, the time it was
+    /// proved otherwise. The device must be enabled for the calling user (or root).
+    async fn check_mfa(
+        &self,
+        cx: &RequestCx,
+        serial: Option<&str>,
+        code: Option<&str>,
+    ) -> Result<Option<OffsetDateTime>, ServiceError> {
+        let unable = || {
+            access_denied(
+                "MultiFactorAuthentication failed, unable to validate MFA code.".to_owned(),
+            )
+        };
+        let (serial, code) = match (serial, code) {
+            (None, None) => return Ok(None),
+            (Some(serial), Some(code)) => (serial, code),
+            _ => return Err(unable()),
+        };
+        let caller = &cx.caller;
+        let owner = match caller.session.as_ref().map(|s| &s.claims.kind) {
+            None => match &caller.user_id {
+                Some(id) => MfaOwner::User(id.clone()),
+                None => MfaOwner::Root,
+            },
+            Some(SessionKind::UserSession { user_id: Some(id) }) => MfaOwner::User(id.clone()),
+            Some(_) => return Err(unable()),
+        };
+        match self
+            .verify_mfa_code(&caller.account_id, &owner, serial, code, cx.info.now)
+            .await
+        {
+            Ok(()) => Ok(Some(whole_seconds(cx.info.now))),
+            Err(MfaFailure::BadCode) => Err(access_denied(
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.".to_owned(),
+            )),
+            Err(MfaFailure::NoDevice) => Err(unable()),
+            Err(MfaFailure::Store) => Err(ServiceError::internal()),
+        }
+    }
+
     fn get_federation_token_op(
         &self,
         cx: &RequestCx,
@@ -451,6 +485,7 @@ impl Core {
             source_identity: None,
             chained: false,
             federated_provider: None,
+            mfa_authenticated: None,
         };
         Ok(sts::GetFederationTokenResponse {
             credentials: Some(issue(self, claims)?),
@@ -546,6 +581,7 @@ impl Core {
         role: &Role,
         i: &sts::AssumeRoleRequest,
         tags: &[Tag],
+        mfa_authenticated: Option<OffsetDateTime>,
     ) -> Result<(), ServiceError> {
         let caller = &cx.caller;
         if caller.is_root()
@@ -584,8 +620,13 @@ impl Core {
                     .collect();
                 target.tag_keys = Some(tags.iter().map(|t| t.key.clone()).collect());
             }
-            let ctx = request_context(cx, &subject.userid, &target)
+            let mut ctx = request_context(cx, &subject.userid, &target)
                 .with_resource_account(Some(role.record.account_id.clone()));
+            if mfa_authenticated.is_some() {
+                // The code was proved with this very request.
+                ctx.insert("aws:MultiFactorAuthPresent", vec!["true".to_owned()]);
+                ctx.insert("aws:MultiFactorAuthAge", vec!["0".to_owned()]);
+            }
             let decision = evaluate(
                 &ctx,
                 &Policies {

@@ -13,9 +13,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use objects::{
-    AccountAliasRecord, AttachmentRecord, CreateAccountStatusRecord, DeletionTaskRecord, EntityRef,
-    InstanceProfileRecord, ManagedPolicyRecord, Object, ObjectKey, ObjectKind, OidcProviderRecord,
-    OrgAccountRecord, OrganizationRecord, PolicyVersionRecord, PrincipalBinding, RoleLastUse,
+    AccountAliasRecord, AttachmentRecord, CreateAccountStatusRecord, CredentialReportRecord,
+    DeletionTaskRecord, EntityRef, InstanceProfileRecord, LoginProfileRecord, ManagedPolicyRecord,
+    MfaDeviceRecord, MfaOwner, Object, ObjectKey, ObjectKind, OidcProviderRecord, OrgAccountRecord,
+    OrganizationRecord, PasswordPolicyRecord, PolicyVersionRecord, PrincipalBinding, RoleLastUse,
     RoleRecord, SamlProviderRecord, ServerCertificateRecord, SigningCertificateRecord,
     SshPublicKeyRecord, UniqueName,
 };

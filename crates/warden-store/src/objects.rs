@@ -280,6 +280,120 @@ pub struct CreateAccountStatusRecord {
     pub failure_reason: Option<String>,
 }
 
+/// A password for console sign-in: a user's, or the account root's (`user_id` `None`). Only
+/// Argon2id hashes are kept (PHC strings); never a password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfileRecord {
+    pub account_id: String,
+    /// `None` for the account root.
+    pub user_id: Option<String>,
+    pub password_hash: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    #[serde(with = "time::serde::timestamp")]
+    pub password_changed: OffsetDateTime,
+    pub password_reset_required: bool,
+    /// Hashes of earlier passwords, newest first, kept for the reuse-prevention rule (at most
+    /// 24, AWS's largest setting).
+    pub previous_hashes: Vec<String>,
+    #[serde(with = "time::serde::timestamp::option")]
+    pub last_used: Option<OffsetDateTime>,
+}
+
+impl LoginProfileRecord {
+    /// The record's id: the user's id, or `root:ACCOUNT`.
+    pub fn owner_key(account_id: &str, user_id: Option<&str>) -> String {
+        match user_id {
+            Some(id) => id.to_owned(),
+            None => format!("root:{account_id}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for LoginProfileRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginProfileRecord")
+            .field("account_id", &self.account_id)
+            .field("user_id", &self.user_id)
+            .field("password_hash", &"<hash>")
+            .field("created", &self.created)
+            .field("password_changed", &self.password_changed)
+            .field("password_reset_required", &self.password_reset_required)
+            .field("last_used", &self.last_used)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An account's password policy (`UpdateAccountPasswordPolicy`); absent means AWS's default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicyRecord {
+    pub account_id: String,
+    pub minimum_password_length: u32,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub allow_users_to_change_password: bool,
+    /// Days; 0 when passwords do not expire.
+    pub max_password_age: u32,
+    /// How many previous passwords cannot be reused; 0 when reuse is allowed.
+    pub password_reuse_prevention: u32,
+    pub hard_expiry: bool,
+}
+
+/// Who a virtual MFA device is enabled for: a user (by id) or the account root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaOwner {
+    User(String),
+    Root,
+}
+
+/// A virtual MFA device (RFC 6238 TOTP). The seed arrives sealed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaDeviceRecord {
+    /// `arn:PARTITION:iam::ACCOUNT:mfa/PATH/NAME`.
+    pub serial_number: String,
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    pub sealed_seed: Vec<u8>,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    /// Set once the device is enabled.
+    pub owner: Option<MfaOwner>,
+    #[serde(with = "time::serde::timestamp::option")]
+    pub enabled: Option<OffsetDateTime>,
+    /// The last time step whose code was accepted: a code is good once.
+    pub last_step: u64,
+    /// Steps the device's clock is ahead (negative: behind), learnt by resynchronisation.
+    pub drift: i64,
+    pub tags: Vec<Tag>,
+}
+
+impl std::fmt::Debug for MfaDeviceRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MfaDeviceRecord")
+            .field("serial_number", &self.serial_number)
+            .field("account_id", &self.account_id)
+            .field("sealed_seed", &"<sealed>")
+            .field("owner", &self.owner)
+            .field("enabled", &self.enabled)
+            .field("last_step", &self.last_step)
+            .field("drift", &self.drift)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An account's latest credential report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialReportRecord {
+    pub account_id: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub generated: OffsetDateTime,
+    /// The CSV, as `GetCredentialReport` returns it.
+    pub content: String,
+}
+
 /// The kinds of [`Object`], in the order they load (what refers to something loads after it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectKind {
@@ -297,10 +411,14 @@ pub enum ObjectKind {
     Organization,
     OrgAccount,
     CreateAccountStatus,
+    LoginProfile,
+    PasswordPolicy,
+    MfaDevice,
+    CredentialReport,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 14] = [
+    pub const ALL: [ObjectKind; 18] = [
         ObjectKind::Role,
         ObjectKind::ManagedPolicy,
         ObjectKind::Attachment,
@@ -315,6 +433,10 @@ impl ObjectKind {
         ObjectKind::Organization,
         ObjectKind::OrgAccount,
         ObjectKind::CreateAccountStatus,
+        ObjectKind::LoginProfile,
+        ObjectKind::PasswordPolicy,
+        ObjectKind::MfaDevice,
+        ObjectKind::CredentialReport,
     ];
 
     /// The name stored in the `kind` column.
@@ -334,6 +456,10 @@ impl ObjectKind {
             ObjectKind::Organization => "organization",
             ObjectKind::OrgAccount => "org_account",
             ObjectKind::CreateAccountStatus => "create_account_status",
+            ObjectKind::LoginProfile => "login_profile",
+            ObjectKind::PasswordPolicy => "password_policy",
+            ObjectKind::MfaDevice => "mfa_device",
+            ObjectKind::CredentialReport => "credential_report",
         }
     }
 
@@ -366,6 +492,10 @@ pub enum Object {
     Organization(OrganizationRecord),
     OrgAccount(OrgAccountRecord),
     CreateAccountStatus(CreateAccountStatusRecord),
+    LoginProfile(LoginProfileRecord),
+    PasswordPolicy(PasswordPolicyRecord),
+    MfaDevice(MfaDeviceRecord),
+    CredentialReport(CredentialReportRecord),
 }
 
 /// Where a name must be unique: within an account, or (aliases) everywhere.
@@ -392,6 +522,10 @@ impl Object {
             Object::Organization(_) => ObjectKind::Organization,
             Object::OrgAccount(_) => ObjectKind::OrgAccount,
             Object::CreateAccountStatus(_) => ObjectKind::CreateAccountStatus,
+            Object::LoginProfile(_) => ObjectKind::LoginProfile,
+            Object::PasswordPolicy(_) => ObjectKind::PasswordPolicy,
+            Object::MfaDevice(_) => ObjectKind::MfaDevice,
+            Object::CredentialReport(_) => ObjectKind::CredentialReport,
         }
     }
 
@@ -413,6 +547,13 @@ impl Object {
             // An account belongs to one organization at most.
             Object::OrgAccount(a) => a.account_id.clone(),
             Object::CreateAccountStatus(s) => s.request_id.clone(),
+            Object::LoginProfile(p) => {
+                LoginProfileRecord::owner_key(&p.account_id, p.user_id.as_deref())
+            }
+            // One of each per account.
+            Object::PasswordPolicy(p) => p.account_id.clone(),
+            Object::CredentialReport(r) => r.account_id.clone(),
+            Object::MfaDevice(d) => d.serial_number.clone(),
         };
         ObjectKey {
             kind: self.kind(),
@@ -436,6 +577,10 @@ impl Object {
             Object::Organization(o) => &o.account_id,
             Object::OrgAccount(a) => &a.account_id,
             Object::CreateAccountStatus(s) => &s.account_id,
+            Object::LoginProfile(p) => &p.account_id,
+            Object::PasswordPolicy(p) => &p.account_id,
+            Object::MfaDevice(d) => &d.account_id,
+            Object::CredentialReport(r) => &r.account_id,
         }
     }
 
@@ -465,7 +610,11 @@ impl Object {
                 scope: "account-email".to_owned(),
                 name_lower: a.email.to_lowercase(),
             }),
+            Object::MfaDevice(d) => in_account(&format!("mfa/{}", d.name)),
             Object::Attachment(_)
+            | Object::LoginProfile(_)
+            | Object::PasswordPolicy(_)
+            | Object::CredentialReport(_)
             | Object::SshPublicKey(_)
             | Object::SigningCertificate(_)
             | Object::DeletionTask(_)
@@ -490,6 +639,10 @@ impl Object {
             Object::Organization(o) => serde_json::to_string(o),
             Object::OrgAccount(a) => serde_json::to_string(a),
             Object::CreateAccountStatus(s) => serde_json::to_string(s),
+            Object::LoginProfile(p) => serde_json::to_string(p),
+            Object::PasswordPolicy(p) => serde_json::to_string(p),
+            Object::MfaDevice(d) => serde_json::to_string(d),
+            Object::CredentialReport(r) => serde_json::to_string(r),
         }
     }
 
@@ -513,6 +666,10 @@ impl Object {
             ObjectKind::CreateAccountStatus => {
                 Object::CreateAccountStatus(serde_json::from_str(body)?)
             }
+            ObjectKind::LoginProfile => Object::LoginProfile(serde_json::from_str(body)?),
+            ObjectKind::PasswordPolicy => Object::PasswordPolicy(serde_json::from_str(body)?),
+            ObjectKind::MfaDevice => Object::MfaDevice(serde_json::from_str(body)?),
+            ObjectKind::CredentialReport => Object::CredentialReport(serde_json::from_str(body)?),
         })
     }
 }

@@ -17,9 +17,10 @@ use std::sync::Arc;
 
 use warden_policy::{CompiledPolicy, PolicySet, Principal};
 use warden_store::{
-    AccessKeyRecord, AccountRecord, Change, CreateAccountStatusRecord, DeletionTaskRecord,
-    EntityRef, GroupRecord, InstanceProfileRecord, ManagedPolicyRecord, OidcProviderRecord,
-    OrgAccountRecord, OrganizationRecord, PolicyOwner, RoleRecord, SamlProviderRecord,
+    AccessKeyRecord, AccountRecord, Change, CreateAccountStatusRecord, CredentialReportRecord,
+    DeletionTaskRecord, EntityRef, GroupRecord, InstanceProfileRecord, LoginProfileRecord,
+    ManagedPolicyRecord, MfaDeviceRecord, MfaOwner, OidcProviderRecord, OrgAccountRecord,
+    OrganizationRecord, PasswordPolicyRecord, PolicyOwner, RoleRecord, SamlProviderRecord,
     ServerCertificateRecord, SigningCertificateRecord, SshPublicKeyRecord, UserRecord,
 };
 
@@ -202,6 +203,13 @@ pub struct Account {
     pub membership: Option<OrgAccountRecord>,
     /// `CreateAccount` requests this (management) account made, by id.
     pub create_account_statuses: BTreeMap<String, CreateAccountStatusRecord>,
+    /// Passwords, by user id (`root:ACCOUNT` for the root's).
+    pub login_profiles: BTreeMap<String, LoginProfileRecord>,
+    /// `None`: AWS's default policy applies.
+    pub password_policy: Option<PasswordPolicyRecord>,
+    /// Virtual MFA devices by serial number.
+    pub mfa_devices: BTreeMap<String, MfaDeviceRecord>,
+    pub credential_report: Option<CredentialReportRecord>,
 }
 
 impl Account {
@@ -233,7 +241,31 @@ impl Account {
             organization: None,
             membership: None,
             create_account_statuses: BTreeMap::new(),
+            login_profiles: BTreeMap::new(),
+            password_policy: None,
+            mfa_devices: BTreeMap::new(),
+            credential_report: None,
         }
+    }
+
+    /// The password of a user, or of the root (`None`).
+    pub fn login_profile(&self, user_id: Option<&str>) -> Option<&LoginProfileRecord> {
+        self.login_profiles
+            .get(&LoginProfileRecord::owner_key(self.id(), user_id))
+    }
+
+    /// The MFA devices enabled for a user, or for the root (`None`).
+    pub fn mfa_devices_of<'a>(
+        &'a self,
+        user_id: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a MfaDeviceRecord> + 'a {
+        self.mfa_devices
+            .values()
+            .filter(move |d| match (&d.owner, user_id) {
+                (Some(MfaOwner::User(owner)), Some(user)) => owner == user,
+                (Some(MfaOwner::Root), None) => true,
+                _ => false,
+            })
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use warden_policy::{CompiledPolicy, PolicySet};
 use warden_store::{
-    AttachmentRecord, EntityRef, InstanceProfileRecord, ManagedPolicyRecord, Object, ObjectKey,
-    ObjectKind, RoleRecord,
+    AttachmentRecord, EntityRef, InstanceProfileRecord, LoginProfileRecord, ManagedPolicyRecord,
+    Object, ObjectKey, ObjectKind, RoleRecord,
 };
 
 use super::{Account, Directory, InstanceProfile, ManagedPolicy, Role};
@@ -61,6 +61,20 @@ impl Directory {
                 account
                     .create_account_statuses
                     .insert(record.request_id.clone(), record.clone());
+            }
+            Object::LoginProfile(record) => {
+                let key =
+                    LoginProfileRecord::owner_key(&record.account_id, record.user_id.as_deref());
+                account.login_profiles.insert(key, record.clone());
+            }
+            Object::PasswordPolicy(record) => account.password_policy = Some(record.clone()),
+            Object::MfaDevice(record) => {
+                account
+                    .mfa_devices
+                    .insert(record.serial_number.clone(), record.clone());
+            }
+            Object::CredentialReport(record) => {
+                account.credential_report = Some(record.clone());
             }
         }
     }
@@ -117,6 +131,22 @@ impl Directory {
                 }
                 ObjectKind::CreateAccountStatus => {
                     account.create_account_statuses.remove(id);
+                }
+                ObjectKind::LoginProfile => {
+                    account.login_profiles.remove(id);
+                }
+                ObjectKind::PasswordPolicy => {
+                    if account.id() == id {
+                        account.password_policy = None;
+                    }
+                }
+                ObjectKind::MfaDevice => {
+                    account.mfa_devices.remove(id);
+                }
+                ObjectKind::CredentialReport => {
+                    if account.id() == id {
+                        account.credential_report = None;
+                    }
                 }
                 ObjectKind::OidcProvider => {
                     // The id is `ACCOUNT/URL`.

@@ -265,8 +265,14 @@ impl Core {
         let summary = vec![
             ("AccessKeysPerUserQuota", n(q.access_keys_per_user)),
             ("AccountAccessKeysPresent", n(usize::from(root_keys > 0))),
-            ("AccountMFAEnabled", 0),
-            ("AccountPasswordPresent", 0),
+            (
+                "AccountMFAEnabled",
+                n(usize::from(account.mfa_devices_of(None).next().is_some())),
+            ),
+            (
+                "AccountPasswordPresent",
+                n(usize::from(account.login_profile(None).is_some())),
+            ),
             ("AccountSigningCertificatesPresent", 0),
             ("AssumeRolePolicySizeQuota", 2048),
             (
@@ -288,8 +294,15 @@ impl Core {
             ("GroupsQuota", n(q.groups_per_account)),
             ("InstanceProfiles", n(account.instance_profiles.len())),
             ("InstanceProfilesQuota", n(q.instance_profiles_per_account)),
-            ("MFADevices", 0),
-            ("MFADevicesInUse", 0),
+            ("MFADevices", n(account.mfa_devices.len())),
+            (
+                "MFADevicesInUse",
+                n(account
+                    .mfa_devices
+                    .values()
+                    .filter(|d| d.owner.is_some())
+                    .count()),
+            ),
             ("Policies", n(account.managed.len())),
             ("PoliciesQuota", n(q.policies_per_account)),
             ("PolicySizeQuota", 6144),

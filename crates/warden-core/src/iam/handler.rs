@@ -78,6 +78,20 @@ impl Handler for Core {
     type Context = RequestCx;
 
     delegate! {
+        create_login_profile(CreateLoginProfileRequest) -> CreateLoginProfileResponse = create_login_profile_op.await;
+        get_login_profile(GetLoginProfileRequest) -> GetLoginProfileResponse = get_login_profile_op;
+        update_login_profile(UpdateLoginProfileRequest) -> () = update_login_profile_op.await;
+        delete_login_profile(DeleteLoginProfileRequest) -> () = delete_login_profile_op.await;
+        change_password(ChangePasswordRequest) -> () = change_password_op.await;
+        update_account_password_policy(UpdateAccountPasswordPolicyRequest) -> () = update_account_password_policy_op.await;
+        create_virtual_mfa_device(CreateVirtualMFADeviceRequest) -> CreateVirtualMFADeviceResponse = create_virtual_mfa_device_op.await;
+        enable_mfa_device(EnableMFADeviceRequest) -> () = enable_mfa_device_op.await;
+        resync_mfa_device(ResyncMFADeviceRequest) -> () = resync_mfa_device_op.await;
+        deactivate_mfa_device(DeactivateMFADeviceRequest) -> () = deactivate_mfa_device_op.await;
+        delete_virtual_mfa_device(DeleteVirtualMFADeviceRequest) -> () = delete_virtual_mfa_device_op.await;
+        list_mfa_devices(ListMFADevicesRequest) -> ListMFADevicesResponse = list_mfa_devices_op;
+        list_virtual_mfa_devices(ListVirtualMFADevicesRequest) -> ListVirtualMFADevicesResponse = list_virtual_mfa_devices_op;
+        get_mfa_device(GetMFADeviceRequest) -> GetMFADeviceResponse = get_mfa_device_op;
         create_saml_provider(CreateSAMLProviderRequest) -> CreateSAMLProviderResponse = create_saml_provider_op.await;
         get_saml_provider(GetSAMLProviderRequest) -> GetSAMLProviderResponse = get_saml_provider_op;
         update_saml_provider(UpdateSAMLProviderRequest) -> UpdateSAMLProviderResponse = update_saml_provider_op.await;
@@ -177,6 +191,34 @@ impl Handler for Core {
         self.get_account_summary_op(cx)
     }
 
+    async fn get_account_password_policy(
+        &self,
+        cx: &RequestCx,
+    ) -> Result<GetAccountPasswordPolicyResponse, ServiceError> {
+        self.get_account_password_policy_op(cx)
+    }
+
+    async fn delete_account_password_policy(&self, cx: &RequestCx) -> Result<(), ServiceError> {
+        self.delete_account_password_policy_op(cx).await
+    }
+
+    async fn generate_credential_report(
+        &self,
+        cx: &RequestCx,
+    ) -> Result<GenerateCredentialReportResponse, ServiceError> {
+        self.generate_credential_report_op(cx).await
+    }
+
+    async fn get_credential_report(
+        &self,
+        cx: &RequestCx,
+    ) -> Result<GetCredentialReportResponse, ServiceError> {
+        self.get_credential_report_op(cx)
+    }
+
+    tagging!(Tagged::MfaDevice, serial_number,
+        tag_mfa_device(TagMFADeviceRequest), untag_mfa_device(UntagMFADeviceRequest),
+        list_mfa_device_tags(ListMFADeviceTagsRequest) -> ListMFADeviceTagsResponse);
     tagging!(Tagged::Role, role_name,
         tag_role(TagRoleRequest), untag_role(UntagRoleRequest),
         list_role_tags(ListRoleTagsRequest) -> ListRoleTagsResponse);

@@ -104,6 +104,7 @@ pub(crate) enum Tagged {
     ServerCertificate,
     OidcProvider,
     SamlProvider,
+    MfaDevice,
 }
 
 impl Core {
@@ -123,6 +124,7 @@ impl Core {
                 .clone(),
             Tagged::OidcProvider => super::oidc::find_provider(account, id)?.tags.clone(),
             Tagged::SamlProvider => super::saml::find_provider(account, id)?.tags.clone(),
+            Tagged::MfaDevice => super::mfa::find_device(account, id)?.tags.clone(),
         })
     }
 
@@ -176,6 +178,11 @@ impl Core {
                     let mut r = super::saml::find_provider(account, id)?.clone();
                     r.tags = change(&r.tags)?;
                     Object::SamlProvider(r)
+                }
+                Tagged::MfaDevice => {
+                    let mut r = super::mfa::find_device(account, id)?.clone();
+                    r.tags = change(&r.tags)?;
+                    Object::MfaDevice(r)
                 }
             }
         };

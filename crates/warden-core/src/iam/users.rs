@@ -119,6 +119,9 @@ impl Core {
             let user = find_user(account, &input.user_name)?;
             let id = &user.record.user_id;
             // AWS's order: credentials first, then policies, then group memberships.
+            if account.login_profile(Some(id)).is_some() {
+                return Err(delete_conflict("delete login profile"));
+            }
             if !user.keys.is_empty() {
                 return Err(delete_conflict("delete access keys"));
             }
@@ -131,6 +134,9 @@ impl Core {
             }
             if account.ssh_keys.values().any(|k| k.user_id == *id) {
                 return Err(delete_conflict("delete SSH public keys"));
+            }
+            if account.mfa_devices_of(Some(id)).next().is_some() {
+                return Err(delete_conflict("delete MFA device"));
             }
             if !user.attached.is_empty() {
                 return Err(delete_conflict("detach all policies"));

@@ -80,6 +80,7 @@ impl Core {
                     transitive_tag_keys: request.transitive_tag_keys,
                     source_identity: request.source_identity.clone(),
                     federated_provider: Some(request.provider_arn),
+                    mfa_authenticated: None,
                 },
             )
             .await?;

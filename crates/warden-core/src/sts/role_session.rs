@@ -30,6 +30,8 @@ pub(super) struct RoleSession {
     pub source_identity: Option<String>,
     /// The identity provider behind a federated session (`aws:FederatedProvider`).
     pub federated_provider: Option<String>,
+    /// When the caller proved an MFA code with this request.
+    pub mfa_authenticated: Option<time::OffsetDateTime>,
 }
 
 /// A role session's credentials and who it is.
@@ -92,6 +94,7 @@ impl Core {
             source_identity: session.source_identity,
             chained: session.chained,
             federated_provider: session.federated_provider,
+            mfa_authenticated: session.mfa_authenticated,
         };
         let credentials = issue(self, claims)?;
         let partition = self.read().partition.clone();
