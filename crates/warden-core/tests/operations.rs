@@ -513,3 +513,53 @@ async fn oversized_authorization_messages_still_decode() {
     assert!(!opened.conditions.is_empty() && opened.conditions.len() < 200);
     assert_eq!(opened.conditions[0], message.conditions[0]);
 }
+
+fn root_at(now: OffsetDateTime) -> RequestCx {
+    let mut cx = root();
+    cx.info.now = now;
+    cx
+}
+
+#[tokio::test]
+async fn a_credential_report_is_reused_for_four_hours_then_expires() {
+    let core = core().await;
+    let t0 = OffsetDateTime::now_utc();
+    let state = |r: Response| match r {
+        Response::GenerateCredentialReport(r) => r.state.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let generate = |at| call(&core, root_at(at), Request::GenerateCredentialReport);
+    assert_eq!(state(generate(t0).await.unwrap()), "STARTED");
+    create_user(&core, "later").await;
+    let three_hours = t0 + time::Duration::hours(3);
+    assert_eq!(state(generate(three_hours).await.unwrap()), "COMPLETE");
+    // The reused report is the first one: the user created since is not in it.
+    let content = match call(&core, root_at(three_hours), Request::GetCredentialReport)
+        .await
+        .unwrap()
+    {
+        Response::GetCredentialReport(r) => String::from_utf8(r.content.unwrap()).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(!content.contains("\nlater,"));
+    let four_hours = t0 + time::Duration::hours(4);
+    let expired = call(&core, root_at(four_hours), Request::GetCredentialReport)
+        .await
+        .unwrap_err();
+    assert_eq!(expired.code, "ReportExpired");
+    assert_eq!(expired.status, 410);
+    assert_eq!(state(generate(four_hours).await.unwrap()), "STARTED");
+    match call(&core, root_at(four_hours), Request::GetCredentialReport)
+        .await
+        .unwrap()
+    {
+        Response::GetCredentialReport(r) => {
+            assert!(
+                String::from_utf8(r.content.unwrap())
+                    .unwrap()
+                    .contains("\nlater,")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
