@@ -67,13 +67,22 @@ impl Core {
     ) -> Result<iam::GetUserResponse, ServiceError> {
         let dir = self.read();
         let account = account(&dir, &cx.caller)?;
-        let user = match named_or_caller(account, &cx.caller, input.user_name.as_deref())? {
-            Some(user) => user_output(user, true),
+        let named = named_or_caller(account, &cx.caller, input.user_name.as_deref())?;
+        // When the password was last used to sign in (absent if never).
+        let password_last_used = account
+            .login_profile(named.map(|u| u.record.user_id.as_str()))
+            .and_then(|p| p.last_used);
+        let user = match named {
+            Some(user) => iam::User {
+                password_last_used,
+                ..user_output(user, true)
+            },
             // The root user, as AWS describes it: its id is the account id.
             None => iam::User {
                 user_id: account.id().to_owned(),
                 arn: account.root_arn.clone(),
                 create_date: account.record.created,
+                password_last_used,
                 ..Default::default()
             },
         };
