@@ -246,8 +246,19 @@ mod tests {
         let text = r#"{"Id":"a\"}{","St\u0061tement":[{"Sid":"x}"}]}"#;
         let spans = statement_spans(text).unwrap();
         assert_eq!(spans.len(), 1);
-        assert_eq!(&text[spans[0].start.offset..spans[0].end.offset], r#"{"Sid":"x}"}"#);
-        for bad in ["", "[", "{", "{\"Statement\":", "{\"a\" 1}", "{\"a\":1,}", "\"x\""] {
+        assert_eq!(
+            &text[spans[0].start.offset..spans[0].end.offset],
+            r#"{"Sid":"x}"}"#
+        );
+        for bad in [
+            "",
+            "[",
+            "{",
+            "{\"Statement\":",
+            "{\"a\" 1}",
+            "{\"a\":1,}",
+            "\"x\"",
+        ] {
             assert_eq!(statement_spans(bad), None, "{bad}");
         }
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(500), "]".repeat(500));

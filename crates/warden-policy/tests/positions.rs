@@ -8,8 +8,11 @@ use warden_policy::position::{Position, statement_spans};
 
 /// Whitespace JSON allows between tokens, including newlines.
 fn ws() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(vec![" ", "\n", "\t", "\r\n", ""]), 0..3)
-        .prop_map(|v| v.concat())
+    prop::collection::vec(
+        prop::sample::select(vec![" ", "\n", "\t", "\r\n", ""]),
+        0..3,
+    )
+    .prop_map(|v| v.concat())
 }
 
 /// String contents that stress the scanner: quotes, braces, escapes, non-ASCII.
