@@ -188,7 +188,7 @@ def test_custom_policy_with_a_resource_policy_agrees_with_assume_role(server, ia
     def assume(who) -> bool:
         sts = boto3.client("sts", endpoint_url=server.endpoint, region_name=REGION,
                            aws_access_key_id=who.access_key_id, aws_secret_access_key=who.secret_access_key)
-        return live(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s"))
+        return live(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="sim"))
 
     named = simulate(caller)
     assert named["EvalDecision"] == "allowed"
