@@ -4,7 +4,7 @@
 //! operation needs (from the IAM service authorization reference). An operation missing from it
 //! answers `NotImplemented`, so nothing runs undecided.
 
-use warden_policy::{Outcome, Policies, PolicySet, Principal, RequestContext, evaluate};
+use warden_policy::{Decision, Outcome, Policies, PolicySet, Principal, RequestContext, evaluate};
 use warden_protocol::ServiceError;
 use warden_protocol::iam::{self, Request};
 use warden_store::Tag;
@@ -628,6 +628,17 @@ pub(crate) fn iam_target(
             &i.open_id_connect_provider_arn,
             "iam:ListOpenIDConnectProviderTags",
         ),
+        Request::SimulatePrincipalPolicy(i) => {
+            Target::new("iam:SimulatePrincipalPolicy", i.policy_source_arn.clone())
+        }
+        Request::GetContextKeysForPrincipalPolicy(i) => Target::new(
+            "iam:GetContextKeysForPrincipalPolicy",
+            i.policy_source_arn.clone(),
+        ),
+        Request::SimulateCustomPolicy(_) => everything("iam:SimulateCustomPolicy"),
+        Request::GetContextKeysForCustomPolicy(_) => {
+            everything("iam:GetContextKeysForCustomPolicy")
+        }
         other => return Err(ServiceError::not_implemented(other.operation().name())),
     })
 }
@@ -739,13 +750,7 @@ fn decide(cx: &RequestCx, subject: &Subject<'_>, target: &Target) -> Result<(), 
         (None, None) => return Ok(()),
     };
     let ctx = request_context(cx, &subject.userid, target);
-    let policies = Policies {
-        identity: Some(identity),
-        permissions_boundary: subject.boundary,
-        session: subject.session,
-        ..Policies::default()
-    };
-    let decision = evaluate(&ctx, &policies);
+    let decision = evaluate_subject(&ctx, identity, subject, None, &[]);
     if decision.is_allowed()
         || (target.granted_implicitly && decision.outcome != Outcome::ExplicitDeny)
     {
@@ -759,6 +764,27 @@ fn decide(cx: &RequestCx, subject: &Subject<'_>, target: &Target) -> Result<(), 
         message = message.replacen(&by_arn, &format!(" on resource: {shown} "), 1);
     }
     Err(access_denied(message))
+}
+
+/// The decision for a subject's identity policies (within its boundary and session policies),
+/// with an optional resource policy and SCP levels. The live path and the IAM policy simulator
+/// both decide here, so a simulation answers what a real request would get.
+pub(crate) fn evaluate_subject<'p>(
+    ctx: &RequestContext,
+    identity: &'p PolicySet,
+    subject: &Subject<'p>,
+    resource: Option<&'p PolicySet>,
+    scps: &'p [PolicySet],
+) -> Decision<'p> {
+    let policies = Policies {
+        identity: Some(identity),
+        resource,
+        permissions_boundary: subject.boundary,
+        session: subject.session,
+        scps,
+        ..Policies::default()
+    };
+    evaluate(ctx, &policies)
 }
 
 pub(crate) fn access_denied(message: String) -> ServiceError {

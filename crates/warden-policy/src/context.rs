@@ -50,7 +50,9 @@ impl RequestContext {
             || self.principal.kind() == crate::principal::PrincipalKind::Root
         {
             let arn = self.principal.principal_arn();
-            self.insert("aws:PrincipalArn", vec![arn]);
+            if !arn.is_empty() {
+                self.insert("aws:PrincipalArn", vec![arn]);
+            }
             if let Some(account) = self.principal.account().map(str::to_owned) {
                 self.insert("aws:PrincipalAccount", vec![account]);
             }
@@ -167,6 +169,20 @@ mod tests {
         assert!(ctx.is_same_account());
         let ctx = ctx.with_resource_account(Some("444455556666".into()));
         assert!(!ctx.is_same_account());
+    }
+
+    #[test]
+    fn an_unnamed_user_has_only_its_account() {
+        let p = Principal::unnamed_user("aws", "111122223333");
+        let ctx = RequestContext::new(p, "s3:GetObject", "*");
+        assert_eq!(ctx.values("aws:principalarn"), None);
+        assert_eq!(ctx.values("aws:username"), None);
+        assert_eq!(
+            ctx.values("aws:principalaccount").unwrap()[0],
+            "111122223333"
+        );
+        assert_eq!(ctx.values("aws:principaltype").unwrap()[0], "User");
+        assert!(ctx.is_same_account());
     }
 
     #[test]

@@ -142,6 +142,46 @@ impl PolicyDocument {
         self.version.as_deref() == Some(VERSION_2012_10_17)
     }
 
+    /// The context keys the policy reads, each once (case-insensitively), in order of first
+    /// appearance: condition keys, then policy variables in `Resource`/`NotResource` and in
+    /// condition values (with `Version: 2012-10-17`). What `GetContextKeysFor*Policy` lists.
+    pub fn context_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        let mut add = |key: &str| {
+            if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                keys.push(key.to_owned());
+            }
+        };
+        let syntax = crate::pattern::Syntax {
+            wildcards: true,
+            variables: self.variables_enabled(),
+        };
+        let variables = |text: &str, add: &mut dyn FnMut(&str)| {
+            if !syntax.variables {
+                return;
+            }
+            for atom in crate::pattern::parse_atoms(text, syntax) {
+                if let crate::pattern::Atom::Variable(v) = atom {
+                    add(&v.key);
+                }
+            }
+        };
+        for st in &self.statements {
+            for c in &st.conditions {
+                add(&c.key);
+            }
+        }
+        for st in &self.statements {
+            for value in st.resource.iter().flat_map(|r| &r.values) {
+                variables(value, &mut add);
+            }
+            for value in st.conditions.iter().flat_map(|c| &c.values) {
+                variables(value, &mut add);
+            }
+        }
+        keys
+    }
+
     /// The JSON location of statement `index`, as used in error messages.
     pub fn statement_location(&self, index: usize) -> String {
         if self.statement_array {
@@ -623,5 +663,39 @@ mod tests {
             PolicyDocument::parse(&big),
             Err(ParseError::TooLarge { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod context_key_tests {
+    use super::*;
+
+    #[test]
+    fn lists_condition_keys_and_variables_once() {
+        let doc = PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*",
+                 "Condition":{"StringEquals":{"aws:PrincipalTag/team":"${aws:PrincipalTag/Dept}"},
+                              "IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},
+                {"Effect":"Deny","Action":"*","Resource":"*",
+                 "Condition":{"Bool":{"AWS:SourceIP":"x","aws:SecureTransport":"false"}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            doc.context_keys(),
+            [
+                "aws:PrincipalTag/team",
+                "aws:SourceIp",
+                "aws:SecureTransport",
+                "aws:username",
+                "aws:PrincipalTag/Dept"
+            ]
+        );
+        // Without the 2012-10-17 version, `${…}` is literal text.
+        let old = PolicyDocument::parse(
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"${aws:username}"}}"#,
+        )
+        .unwrap();
+        assert!(old.context_keys().is_empty());
     }
 }

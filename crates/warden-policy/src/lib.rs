@@ -17,6 +17,7 @@ pub mod evaluate;
 pub mod json;
 pub mod operator;
 pub mod pattern;
+pub mod position;
 pub mod principal;
 pub mod validate;
 pub mod values;

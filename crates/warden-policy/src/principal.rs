@@ -99,6 +99,19 @@ impl Principal {
         }
     }
 
+    /// An IAM user of `account` whose name is not known: the IAM policy simulator's caller
+    /// when none is given. It has no ARN, so `aws:PrincipalArn` and `aws:username` stay absent.
+    pub fn unnamed_user(partition: &str, account: &str) -> Principal {
+        Principal {
+            kind: PrincipalKind::User,
+            arn: String::new(),
+            partition: partition.to_owned(),
+            account: Some(account.to_owned()),
+            role_name: None,
+            parent_user_arn: None,
+        }
+    }
+
     /// Reads a caller from its ARN (or `*` / `anonymous`, a service principal, or an identity
     /// provider).
     pub fn parse(text: &str) -> Result<Principal, PrincipalError> {
@@ -207,7 +220,7 @@ impl Principal {
     /// The value of `aws:username` (IAM users only).
     pub fn user_name(&self) -> Option<&str> {
         match self.kind {
-            PrincipalKind::User => self.arn.rsplit('/').next(),
+            PrincipalKind::User => self.arn.rsplit('/').next().filter(|n| !n.is_empty()),
             _ => None,
         }
     }

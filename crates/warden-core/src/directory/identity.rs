@@ -10,28 +10,137 @@ use warden_store::EntityRef;
 
 use super::{Account, InlinePolicy};
 
+/// Where one of an identity's policies comes from, in the IAM policy simulator's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceType {
+    User,
+    Group,
+    Role,
+    AwsManaged,
+    UserManaged,
+}
+
+impl SourceType {
+    /// `SourcePolicyType` in a simulation result.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SourceType::User => "user",
+            SourceType::Group => "group",
+            SourceType::Role => "role",
+            SourceType::AwsManaged => "aws-managed",
+            SourceType::UserManaged => "user-managed",
+        }
+    }
+}
+
+/// One policy that bears on an identity: what the simulator reports, and what the live path
+/// compiles. Both read the same list, so they cannot disagree about which policies apply.
+#[derive(Debug, Clone)]
+pub(crate) struct SourcePolicy<'a> {
+    /// The policy's name (inline or managed).
+    pub name: &'a str,
+    pub source_type: SourceType,
+    /// The name the compiled policy carries in decisions: `user/NAME`, `group/GROUP/NAME`,
+    /// `role/NAME`, or a managed policy's ARN.
+    pub label: String,
+    /// For a managed policy, its ARN; for an inline policy, the name of the user, group or
+    /// role that holds it.
+    pub holder: &'a str,
+    pub document: &'a str,
+    pub compiled: Option<&'a CompiledPolicy>,
+}
+
+impl SourcePolicy<'_> {
+    fn compiled_named(&self) -> Option<CompiledPolicy> {
+        Some(self.compiled?.clone().with_name(self.label.clone()))
+    }
+}
+
 fn inline<'a>(
-    prefix: &'a str,
+    source_type: SourceType,
+    prefix: String,
+    holder: &'a str,
     policies: &'a BTreeMap<String, InlinePolicy>,
-) -> impl Iterator<Item = CompiledPolicy> + 'a {
-    policies.values().filter_map(move |p| {
-        let compiled = p.compiled.clone()?;
-        Some(compiled.with_name(format!("{prefix}/{}", p.name)))
+) -> impl Iterator<Item = SourcePolicy<'a>> + 'a {
+    policies.values().map(move |p| SourcePolicy {
+        name: &p.name,
+        source_type,
+        label: format!("{prefix}/{}", p.name),
+        holder,
+        document: &p.document,
+        compiled: p.compiled.as_ref(),
     })
 }
 
 impl Account {
-    /// The default version of an attached policy, named by its ARN.
+    /// An attached (or boundary) managed policy, labelled by its ARN.
+    fn managed_source<'a>(&'a self, arn: &'a str) -> Option<SourcePolicy<'a>> {
+        let policy = self.managed_by_arn(arn)?;
+        Some(SourcePolicy {
+            name: &policy.record.name,
+            source_type: if super::is_aws_managed_arn(arn) {
+                SourceType::AwsManaged
+            } else {
+                SourceType::UserManaged
+            },
+            label: arn.to_owned(),
+            holder: &policy.arn,
+            document: policy.default_document()?,
+            compiled: policy.compiled.as_ref(),
+        })
+    }
+
     fn managed_compiled(&self, arn: &str) -> Option<CompiledPolicy> {
-        let compiled = self.managed_by_arn(arn)?.compiled.clone()?;
-        Some(compiled.with_name(arn))
+        self.managed_source(arn)?.compiled_named()
     }
 
     fn attached<'a>(
         &'a self,
         arns: &'a BTreeSet<String>,
-    ) -> impl Iterator<Item = CompiledPolicy> + 'a {
-        arns.iter().filter_map(|arn| self.managed_compiled(arn))
+    ) -> impl Iterator<Item = SourcePolicy<'a>> + 'a {
+        arns.iter().filter_map(|arn| self.managed_source(arn))
+    }
+
+    /// A user's identity policies, in the order its compiled set holds them: its inline
+    /// policies, its attached policies, then each group's inline and attached policies.
+    pub(crate) fn user_sources<'a>(&'a self, user: &'a super::User) -> Vec<SourcePolicy<'a>> {
+        let name = user.record.name.as_str();
+        let mut sources: Vec<SourcePolicy<'a>> =
+            inline(SourceType::User, "user".to_owned(), name, &user.policies)
+                .chain(self.attached(&user.attached))
+                .collect();
+        for group_id in &user.groups {
+            if let Some(group) = self.group_by_id(group_id) {
+                sources.extend(self.group_sources(group));
+            }
+        }
+        sources
+    }
+
+    /// A group's own policies: inline, then attached.
+    pub(crate) fn group_sources<'a>(&'a self, group: &'a super::Group) -> Vec<SourcePolicy<'a>> {
+        let name = group.record.name.as_str();
+        inline(
+            SourceType::Group,
+            format!("group/{name}"),
+            name,
+            &group.policies,
+        )
+        .chain(self.attached(&group.attached))
+        .collect()
+    }
+
+    /// A role's identity policies: inline, then attached.
+    pub(crate) fn role_sources<'a>(&'a self, role: &'a super::Role) -> Vec<SourcePolicy<'a>> {
+        let name = role.record.name.as_str();
+        inline(SourceType::Role, "role".to_owned(), name, &role.policies)
+            .chain(self.attached(&role.attached))
+            .collect()
+    }
+
+    /// A permissions boundary's policy, by ARN.
+    pub(crate) fn boundary_source<'a>(&'a self, arn: Option<&'a str>) -> Option<SourcePolicy<'a>> {
+        self.managed_source(arn?)
     }
 
     /// The boundary's policy set. A boundary whose policy cannot be found grants nothing: an
@@ -46,16 +155,11 @@ impl Account {
         let Some(user) = self.user_by_id(user_id) else {
             return;
         };
-        let mut policies: Vec<CompiledPolicy> = inline("user", &user.policies)
-            .chain(self.attached(&user.attached))
+        let policies: Vec<CompiledPolicy> = self
+            .user_sources(user)
+            .iter()
+            .filter_map(SourcePolicy::compiled_named)
             .collect();
-        for group_id in &user.groups {
-            if let Some(group) = self.group_by_id(group_id) {
-                let prefix = format!("group/{}", group.record.name);
-                policies.extend(inline(&prefix, &group.policies));
-                policies.extend(self.attached(&group.attached));
-            }
-        }
         let identity = Arc::new(PolicySet::new(policies));
         let boundary = self.boundary_set(user.record.permissions_boundary.as_deref());
         if let Some(user) = self.user_by_id_mut(user_id) {
@@ -68,8 +172,10 @@ impl Account {
         let Some(role) = self.roles.by_id(role_id) else {
             return;
         };
-        let policies: Vec<CompiledPolicy> = inline("role", &role.policies)
-            .chain(self.attached(&role.attached))
+        let policies: Vec<CompiledPolicy> = self
+            .role_sources(role)
+            .iter()
+            .filter_map(SourcePolicy::compiled_named)
             .collect();
         let identity = Arc::new(PolicySet::new(policies));
         let boundary = self.boundary_set(role.record.permissions_boundary.as_deref());

@@ -10,6 +10,7 @@ mod identity;
 mod objects;
 
 pub use aws_managed::{AWS_ACCOUNT, Detail, is_aws_managed_arn};
+pub(crate) use identity::SourcePolicy;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -182,6 +182,10 @@ impl Handler for Core {
         upload_server_certificate(UploadServerCertificateRequest) -> UploadServerCertificateResponse = upload_server_certificate_op.await;
         upload_signing_certificate(UploadSigningCertificateRequest) -> UploadSigningCertificateResponse = upload_signing_certificate_op.await;
         upload_ssh_public_key(UploadSSHPublicKeyRequest) -> UploadSSHPublicKeyResponse = upload_ssh_public_key_op.await;
+        simulate_principal_policy(SimulatePrincipalPolicyRequest) -> SimulatePolicyResponse = simulate_principal_policy_op;
+        simulate_custom_policy(SimulateCustomPolicyRequest) -> SimulatePolicyResponse = simulate_custom_policy_op;
+        get_context_keys_for_principal_policy(GetContextKeysForPrincipalPolicyRequest) -> GetContextKeysForPolicyResponse = get_context_keys_for_principal_policy_op;
+        get_context_keys_for_custom_policy(GetContextKeysForCustomPolicyRequest) -> GetContextKeysForPolicyResponse = get_context_keys_for_custom_policy_op;
     }
 
     async fn get_account_summary(

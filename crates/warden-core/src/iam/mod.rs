@@ -17,6 +17,7 @@ mod report;
 pub(crate) mod roles;
 mod saml;
 mod service_linked;
+mod simulate;
 
 pub(crate) use saml::find_provider as find_saml_provider;
 pub(crate) use service_linked::role_name as service_linked_role_name;
