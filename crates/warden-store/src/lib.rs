@@ -5,6 +5,7 @@
 //! acknowledged write is all-or-nothing and survives a crash. The same `Change` values rebuild
 //! the in-memory directory at start-up and are what other nodes will follow (the change feed).
 
+mod audit;
 mod objects;
 mod records;
 mod sqlite;
@@ -12,6 +13,9 @@ mod sqlite;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use audit::{
+    AuditFilter, AuditRecord, AuditRow, ChainBreak, ChainVerifier, GENESIS, chain_hash,
+};
 pub use objects::{
     AccountAliasRecord, AttachmentRecord, CreateAccountStatusRecord, CredentialReportRecord,
     DeletionTaskRecord, EntityRef, InstanceProfileRecord, LoginProfileRecord, ManagedPolicyRecord,
@@ -40,6 +44,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Applies `changes` in one transaction: all of them are durable when this returns `Ok`, none
     /// of them otherwise.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> StoreFuture<'a, ()>;
+
+    /// Appends audit events to the chain in one transaction (durable when this returns `Ok`).
+    fn append_audit<'a>(&'a self, events: &'a [AuditRecord]) -> StoreFuture<'a, ()> {
+        let _ = events;
+        Box::pin(async { Err(StoreError::Unsupported("the audit trail")) })
+    }
+
+    /// Audit events matching `filter`, oldest first.
+    fn audit_events<'a>(&'a self, filter: &'a AuditFilter) -> StoreFuture<'a, Vec<AuditRow>> {
+        let _ = filter;
+        Box::pin(async { Err(StoreError::Unsupported("the audit trail")) })
+    }
+
+    /// Checks the whole chain: the number of events when it is intact, where it breaks
+    /// otherwise.
+    fn verify_audit(&self) -> StoreFuture<'_, Result<u64, ChainBreak>> {
+        Box::pin(async { Err(StoreError::Unsupported("the audit trail")) })
+    }
 }
 
 /// A store failure.
@@ -54,4 +76,6 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    #[error("{0} is not available on this backend")]
+    Unsupported(&'static str),
 }

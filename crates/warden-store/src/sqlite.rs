@@ -13,6 +13,7 @@ use crate::records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,
     PolicyOwner, Tag, UserRecord,
 };
+use crate::audit::{AuditFilter, AuditRecord, AuditRow, ChainBreak, ChainVerifier, GENESIS, chain_hash};
 use crate::{Store, StoreError, StoreFuture};
 
 /// SQLite in one file.
@@ -192,7 +193,167 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    async fn append_all(&self, events: &[AuditRecord]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (mut seq, mut prev): (i64, String) = match head {
+            Some(row) => (row.try_get("seq")?, row.try_get("hash")?),
+            None => (0, GENESIS.to_owned()),
+        };
+        for event in events {
+            seq += 1;
+            let hash = chain_hash(&prev, seq, &event.body);
+            sqlx::query(
+                "INSERT INTO audit_events (seq, event_time, account_id, principal_arn, \
+                 event_name, error_code, body, prev_hash, hash) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(seq)
+            .bind(event.time_ms)
+            .bind(&event.account_id)
+            .bind(&event.principal_arn)
+            .bind(&event.event_name)
+            .bind(&event.error_code)
+            .bind(&event.body)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+            prev = hash;
+        }
+        sqlx::query(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        )
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn query_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
+        let mut sql = String::from(
+            "SELECT seq, event_time, account_id, principal_arn, event_name, error_code, body, \
+             prev_hash, hash FROM audit_events WHERE 1 = 1",
+        );
+        if filter.principal_arn.is_some() {
+            sql.push_str(" AND principal_arn = ?");
+        }
+        if filter.event_name.is_some() {
+            sql.push_str(" AND event_name = ?");
+        }
+        if filter.errors_only {
+            sql.push_str(" AND error_code IS NOT NULL");
+        }
+        if filter.since_ms.is_some() {
+            sql.push_str(" AND event_time >= ?");
+        }
+        if filter.until_ms.is_some() {
+            sql.push_str(" AND event_time <= ?");
+        }
+        if filter.account_id.is_some() {
+            sql.push_str(" AND account_id = ?");
+        }
+        if filter.after_seq.is_some() {
+            sql.push_str(" AND seq > ?");
+        }
+        sql.push_str(" ORDER BY seq");
+        if filter.limit.is_some() {
+            sql.push_str(" LIMIT ?");
+        }
+        let mut query = sqlx::query(&sql);
+        if let Some(v) = &filter.principal_arn {
+            query = query.bind(v);
+        }
+        if let Some(v) = &filter.event_name {
+            query = query.bind(v);
+        }
+        if let Some(v) = filter.since_ms {
+            query = query.bind(v);
+        }
+        if let Some(v) = filter.until_ms {
+            query = query.bind(v);
+        }
+        if let Some(v) = &filter.account_id {
+            query = query.bind(v);
+        }
+        if let Some(v) = filter.after_seq {
+            query = query.bind(v);
+        }
+        if let Some(v) = filter.limit {
+            query = query.bind(i64::from(v));
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(audit_row).collect()
+    }
+
+    async fn verify_chain(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| -> Result<(i64, String), StoreError> {
+                Ok((row.try_get("seq")?, row.try_get("hash")?))
+            })
+            .transpose()?;
+        let mut verifier = ChainVerifier::default();
+        // In pages, so a long trail is checked in bounded memory.
+        let mut after = i64::MIN;
+        loop {
+            let page = sqlx::query(
+                "SELECT seq, event_time, account_id, principal_arn, event_name, error_code, \
+                 body, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 10000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.try_get("seq")?;
+            for row in &page {
+                if let Err(broken) = verifier.next(&audit_row(row)?) {
+                    return Ok(Err(broken));
+                }
+            }
+        }
+        Ok(verifier.finish(head))
+    }
+}
+
+fn audit_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditRow, StoreError> {
+    Ok(AuditRow {
+        seq: row.try_get("seq")?,
+        record: AuditRecord {
+            time_ms: row.try_get("event_time")?,
+            account_id: row.try_get("account_id")?,
+            principal_arn: row.try_get("principal_arn")?,
+            event_name: row.try_get("event_name")?,
+            error_code: row.try_get("error_code")?,
+            body: row.try_get("body")?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
 impl Store for SqliteStore {
+    fn append_audit<'a>(&'a self, events: &'a [AuditRecord]) -> StoreFuture<'a, ()> {
+        Box::pin(self.append_all(events))
+    }
+
+    fn audit_events<'a>(&'a self, filter: &'a AuditFilter) -> StoreFuture<'a, Vec<AuditRow>> {
+        Box::pin(self.query_audit(filter))
+    }
+
+    fn verify_audit(&self) -> StoreFuture<'_, Result<u64, ChainBreak>> {
+        Box::pin(self.verify_chain())
+    }
+
     fn load(&self) -> StoreFuture<'_, Vec<Change>> {
         Box::pin(self.load_all())
     }
