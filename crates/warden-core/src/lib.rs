@@ -6,6 +6,7 @@
 //! [`authorize`](crate::authz), and only then does the operation run. No operation authorizes
 //! itself.
 
+pub mod audit;
 mod authn;
 pub mod authorization_message;
 mod authz;
@@ -267,6 +268,8 @@ pub struct Core {
     web_keys: web_token::KeyCache,
     /// The account created at first start (the management account once Organizations exists).
     first_account: std::sync::OnceLock<String>,
+    /// The audit trail's writer.
+    audit_log: audit::AuditLog,
 }
 
 impl Core {
@@ -283,7 +286,7 @@ impl Core {
             directory.apply(&change);
         }
         let core = Core {
-            store,
+            store: Arc::clone(&store),
             master_key,
             quotas: config.quotas.clone(),
             directory: RwLock::new(directory),
@@ -295,6 +298,7 @@ impl Core {
             oidc_fetcher: config.oidc_fetcher.clone(),
             web_keys: web_token::KeyCache::default(),
             first_account: std::sync::OnceLock::new(),
+            audit_log: audit::AuditLog::start(Arc::clone(&store)),
         };
         let created = core.bootstrap(&config, now).await?;
         core.check_master_key()?;

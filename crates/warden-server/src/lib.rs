@@ -7,6 +7,7 @@
 
 mod advice;
 mod oidc_fetch;
+mod trail;
 
 pub use oidc_fetch::{FETCH_TIMEOUT, FetcherError, HttpFetcher, MAX_RESPONSE_BYTES};
 
@@ -27,6 +28,8 @@ use warden_core::dev::{self, DevWorlds};
 use warden_core::{Authenticated, Core, RequestCx, RequestInfo, ids};
 use warden_protocol::{Params, ServiceError, iam, organizations, sts};
 use warden_sigv4::HttpRequest;
+
+use trail::{Trail, Wire};
 
 /// The largest request body accepted. IAM's largest parameters are policy documents (10 KiB of
 /// non-whitespace, a few times that form-encoded); 1 MiB leaves room without inviting abuse.
@@ -183,21 +186,106 @@ async fn query_endpoint(
         headers: &header_pairs,
         body: &body,
     };
+    let now = OffsetDateTime::now_utc();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     let json = json_target(&headers);
     let params = Params::parse(http.query, http.body);
+    // The record's event name: the JSON target's operation or the Query `Action`.
+    let event_name = match json {
+        Some(target) => target.rsplit('.').next().unwrap_or(target),
+        None => params.action().unwrap_or("Unknown"),
+    }
+    .to_owned();
+    let request_parameters = match json {
+        Some(_) => trail::json_request_parameters(http.body),
+        None => trail::query_request_parameters(&params),
+    };
     // Federation calls carry their own proof of identity and no AWS credentials: they skip
     // authentication altogether, before dev mode's unsigned-root rule could claim them.
     if json.is_none() && params.action().is_some_and(is_federation_action) {
-        let result = federation_call(&backend, &http, peer, &headers, &params).await;
-        return match result {
-            Ok(response) => xml_response(StatusCode::OK, response.to_xml(&request_id), &request_id),
-            Err(e) => error_response(sts::NAMESPACE, &e, &request_id),
+        let core = match core_for(&backend, &http, user_agent).await {
+            Ok(core) => core,
+            Err(e) => return error_response(sts::NAMESPACE, &e, &request_id),
         };
+        let (result, region) = federation_call(&core, &http, peer, user_agent, &params, now).await;
+        let kind = if event_name == "AssumeRoleWithSAML" {
+            "SAMLUser"
+        } else {
+            "WebIdentityUser"
+        };
+        let trail = Trail {
+            time: now,
+            service: "sts",
+            name: &event_name,
+            region: &region,
+            source_ip: Some(peer.ip()),
+            user_agent,
+            caller: None,
+            unauthenticated: Some(trail::claimed_identity(kind, None)),
+            request_parameters,
+            request_id: &request_id,
+        };
+        let outcome = result.map(|r| r.to_xml(&request_id));
+        return trail::answer(&core, trail, Wire::Xml(sts::NAMESPACE), outcome).await;
     }
     let (core, cx, service) = match authenticate(&backend, &http, peer, &headers).await {
         Ok(authenticated) => authenticated,
-        Err(e) if json.is_some() => return json_error_response(&e, &request_id),
-        Err(e) => return error_response(namespace_of(&http), &e, &request_id),
+        Err(e) => {
+            let auth = warden_sigv4::parse_auth(&http).ok().flatten();
+            let wire = if json.is_some() {
+                Wire::Json
+            } else {
+                Wire::Xml(namespace_of(&http))
+            };
+            // The failed attempt is recorded too, as the key it claimed.
+            let Ok(core) = core_for(&backend, &http, user_agent).await else {
+                return match wire {
+                    Wire::Json => json_error_response(&e, &request_id),
+                    Wire::Xml(namespace) => error_response(namespace, &e, &request_id),
+                };
+            };
+            let region = auth.as_ref().map_or_else(
+                || unsigned_region(user_agent).to_owned(),
+                |a| a.region().to_owned(),
+            );
+            let service = auth
+                .as_ref()
+                .map_or("iam", |a| if a.service() == "sts" { "sts" } else { "iam" });
+            let trail = Trail {
+                time: now,
+                service: if json.is_some() {
+                    "organizations"
+                } else {
+                    service
+                },
+                name: &event_name,
+                region: &region,
+                source_ip: Some(peer.ip()),
+                user_agent,
+                caller: None,
+                unauthenticated: Some(trail::claimed_identity(
+                    "Unknown",
+                    auth.as_ref().map(|a| a.access_key_id()),
+                )),
+                request_parameters,
+                request_id: &request_id,
+            };
+            return trail::answer(&core, trail, wire, Err(e)).await;
+        }
+    };
+    let trail = Trail {
+        time: now,
+        service: &service,
+        name: &event_name,
+        region: &cx.info.region,
+        source_ip: cx.info.source_ip,
+        user_agent,
+        caller: Some(&cx.caller),
+        unauthenticated: None,
+        request_parameters,
+        request_id: &request_id,
     };
     if let Some(target) = json {
         let result = match service.as_str() {
@@ -207,10 +295,8 @@ async fn query_endpoint(
             },
             other => Err(unserved(other)),
         };
-        return match result {
-            Ok(response) => json_response(StatusCode::OK, response.to_json(), &request_id),
-            Err(e) => json_error_response(&e, &request_id),
-        };
+        let outcome = result.map(|r| r.to_json());
+        return trail::answer(&core, trail, Wire::Json, outcome).await;
     }
     match service.as_str() {
         "iam" => {
@@ -218,26 +304,26 @@ async fn query_endpoint(
                 Ok(request) => core.handle_iam(&cx, request).await,
                 Err(e) => Err(e),
             };
-            match result {
-                Ok(response) => {
-                    xml_response(StatusCode::OK, response.to_xml(&request_id), &request_id)
-                }
-                Err(e) => error_response(iam::NAMESPACE, &e, &request_id),
-            }
+            let outcome = result.map(|r| r.to_xml(&request_id));
+            trail::answer(&core, trail, Wire::Xml(iam::NAMESPACE), outcome).await
         }
         "sts" => {
             let result = match sts::decode_request(&params) {
                 Ok(request) => core.handle_sts(&cx, request).await,
                 Err(e) => Err(e),
             };
-            match result {
-                Ok(response) => {
-                    xml_response(StatusCode::OK, response.to_xml(&request_id), &request_id)
-                }
-                Err(e) => error_response(sts::NAMESPACE, &e, &request_id),
-            }
+            let outcome = result.map(|r| r.to_xml(&request_id));
+            trail::answer(&core, trail, Wire::Xml(sts::NAMESPACE), outcome).await
         }
-        other => error_response(iam::NAMESPACE, &unserved(other), &request_id),
+        other => {
+            trail::answer(
+                &core,
+                trail,
+                Wire::Xml(iam::NAMESPACE),
+                Err(unserved(other)),
+            )
+            .await
+        }
     }
 }
 
@@ -282,18 +368,15 @@ fn is_federation_action(action: &str) -> bool {
 }
 
 /// Answers a federation call: no authentication, straight to [`Core::handle_sts_unsigned`].
+/// Returns the region the call is recorded in too.
 async fn federation_call(
-    backend: &Backend,
+    core: &Core,
     http: &HttpRequest<'_>,
     peer: SocketAddr,
-    headers: &HeaderMap,
+    user_agent: Option<&str>,
     params: &Params,
-) -> Result<sts::Response, ServiceError> {
-    let now = OffsetDateTime::now_utc();
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let core = core_for(backend, http, user_agent).await?;
+    now: OffsetDateTime,
+) -> (Result<sts::Response, ServiceError>, String) {
     let region = match warden_sigv4::parse_auth(http) {
         Ok(Some(auth)) => auth.region().to_owned(),
         _ => unsigned_region(user_agent).to_owned(),
@@ -303,10 +386,13 @@ async fn federation_call(
         source_ip: Some(peer.ip()),
         user_agent: user_agent.map(str::to_owned),
         secure_transport: false,
-        region,
+        region: region.clone(),
     };
-    let request = sts::decode_request(params)?;
-    core.handle_sts_unsigned(&info, request).await
+    let result = match sts::decode_request(params) {
+        Ok(request) => core.handle_sts_unsigned(&info, request).await,
+        Err(e) => Err(e),
+    };
+    (result, region)
 }
 
 /// Why a body could not be read, as an AWS error.

@@ -109,7 +109,9 @@ impl ChainVerifier {
             ));
         }
         if chain_hash(&row.prev_hash, row.seq, &row.record.body) != row.hash {
-            return Err(bad("its content does not match its digest (changed)".to_owned()));
+            return Err(bad(
+                "its content does not match its digest (changed)".to_owned()
+            ));
         }
         self.prev_hash = row.hash.clone();
         self.expected_seq += 1;
@@ -129,7 +131,9 @@ impl ChainVerifier {
             Some((seq, hash)) if seq == last && hash == self.prev_hash => Ok(self.checked),
             Some((seq, _)) if seq > last => Err(ChainBreak {
                 position: last + 1,
-                reason: format!("the chain ends at event {last} but its head says {seq} (events removed from the end)"),
+                reason: format!(
+                    "the chain ends at event {last} but its head says {seq} (events removed from the end)"
+                ),
             }),
             Some(_) => Err(ChainBreak {
                 position: last,

@@ -8,12 +8,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
 
+use crate::audit::{
+    AuditFilter, AuditRecord, AuditRow, ChainBreak, ChainVerifier, GENESIS, chain_hash,
+};
 use crate::objects::{Object, ObjectKind};
 use crate::records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,
     PolicyOwner, Tag, UserRecord,
 };
-use crate::audit::{AuditFilter, AuditRecord, AuditRow, ChainBreak, ChainVerifier, GENESIS, chain_hash};
 use crate::{Store, StoreError, StoreFuture};
 
 /// SQLite in one file.

@@ -22,7 +22,10 @@ async fn store_with_events(path: &Path) -> SqliteStore {
     let alice = "arn:aws:iam::123456789012:user/alice";
     let bob = "arn:aws:iam::123456789012:user/bob";
     store
-        .append_audit(&[event(1, "CreateUser", alice, None), event(2, "GetUser", bob, None)])
+        .append_audit(&[
+            event(1, "CreateUser", alice, None),
+            event(2, "GetUser", bob, None),
+        ])
         .await
         .unwrap();
     store
@@ -30,7 +33,10 @@ async fn store_with_events(path: &Path) -> SqliteStore {
         .await
         .unwrap();
     store
-        .append_audit(&[event(4, "ListUsers", bob, None), event(5, "GetUser", alice, None)])
+        .append_audit(&[
+            event(4, "ListUsers", bob, None),
+            event(5, "GetUser", alice, None),
+        ])
         .await
         .unwrap();
     store
@@ -50,7 +56,10 @@ async fn appends_chain_and_queries_filter() {
     let store = store_with_events(&dir.join("w.db")).await;
     assert_eq!(store.verify_audit().await.unwrap(), Ok(5));
     let all = store.audit_events(&AuditFilter::default()).await.unwrap();
-    assert_eq!(all.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert_eq!(
+        all.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
     assert_eq!(all[0].prev_hash, GENESIS);
     assert_eq!(all[1].prev_hash, all[0].hash);
     let alice = AuditFilter {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod account;
+mod audit;
 mod policy;
 mod serve;
 
@@ -21,6 +22,9 @@ enum Command {
     /// Accounts of your organization on a running server (Organizations API shortcuts).
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// The audit trail: query events, verify the hash chain.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Offline policy tools: validate documents, simulate requests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Account(command) => account::run(command),
+        Command::Audit(command) => audit::run(command),
         Command::Policy(command) => policy::run(command),
         Command::Serve(args) => serve::run(args),
     };
