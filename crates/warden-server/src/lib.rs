@@ -6,6 +6,7 @@
 //! operation runs.
 
 mod advice;
+mod audit_api;
 mod oidc_fetch;
 mod trail;
 
@@ -54,6 +55,7 @@ pub fn router(backend: impl Into<Backend>) -> Router {
         .route("/_warden/health", get(health))
         .route("/_warden/reset", post(reset))
         .route("/v1/policy/lint", post(advice::lint_endpoint))
+        .route("/v1/audit/events", post(audit_api::lookup_endpoint))
         .fallback(query_endpoint)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(backend.into())

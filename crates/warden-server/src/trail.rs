@@ -69,7 +69,28 @@ pub(crate) async fn answer(
     wire: Wire,
     outcome: Result<String, ServiceError>,
 ) -> Response {
+    record_and_answer(core, trail, wire, outcome, true).await
+}
+
+/// Like [`answer`], without the answer's body in the record (a lookup's events).
+pub(crate) async fn answer_without_elements(
+    core: &Core,
+    trail: Trail<'_>,
+    wire: Wire,
+    outcome: Result<String, ServiceError>,
+) -> Response {
+    record_and_answer(core, trail, wire, outcome, false).await
+}
+
+async fn record_and_answer(
+    core: &Core,
+    trail: Trail<'_>,
+    wire: Wire,
+    outcome: Result<String, ServiceError>,
+    with_elements: bool,
+) -> Response {
     let response_elements = match (&outcome, wire) {
+        _ if !with_elements => None,
         (Ok(body), Wire::Xml(_)) => xml_result(body),
         (Ok(body), Wire::Json) => serde_json::from_str::<Value>(body)
             .ok()

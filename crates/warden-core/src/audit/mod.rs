@@ -9,6 +9,7 @@
 mod shape;
 
 pub use shape::{HIDDEN, json_body, lower_camel, query_parameters, xml_result};
+pub use warden_store::{AuditFilter, AuditRow};
 
 use std::net::IpAddr;
 use std::sync::Arc;
