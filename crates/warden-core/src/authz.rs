@@ -358,6 +358,18 @@ pub(crate) fn iam_target(
             mfa(&i.serial_number, "iam:UntagMFADevice").removing_tags(&i.tag_keys)
         }
         Request::ListMFADeviceTags(i) => mfa(&i.serial_number, "iam:ListMFADeviceTags"),
+        Request::GenerateServiceLastAccessedDetails(i) => {
+            tagged(None, &i.arn, "iam:GenerateServiceLastAccessedDetails")
+        }
+        Request::GetServiceLastAccessedDetails(_) => {
+            everything("iam:GetServiceLastAccessedDetails")
+        }
+        Request::GetServiceLastAccessedDetailsWithEntities(_) => {
+            everything("iam:GetServiceLastAccessedDetailsWithEntities")
+        }
+        Request::ListPoliciesGrantingServiceAccess(i) => {
+            tagged(None, &i.arn, "iam:ListPoliciesGrantingServiceAccess")
+        }
         Request::PutUserPolicy(i) => user(&i.user_name, "iam:PutUserPolicy"),
         Request::GetUserPolicy(i) => user(&i.user_name, "iam:GetUserPolicy"),
         Request::DeleteUserPolicy(i) => user(&i.user_name, "iam:DeleteUserPolicy"),

@@ -238,9 +238,8 @@ async fn operations_without_an_authorization_rule_are_not_implemented_even_for_r
     let err = call(
         &core,
         root(),
-        Request::CreateLoginProfile(iam::CreateLoginProfileRequest {
-            user_name: Some("alice".into()),
-            password: Some("correct horse battery staple".into()),
+        Request::GenerateOrganizationsAccessReport(iam::GenerateOrganizationsAccessReportRequest {
+            entity_path: "o-a1b2c3d4e5".into(),
             ..Default::default()
         }),
     )

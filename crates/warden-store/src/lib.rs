@@ -17,12 +17,13 @@ pub use audit::{
     AuditFilter, AuditRecord, AuditRow, ChainBreak, ChainVerifier, GENESIS, chain_hash,
 };
 pub use objects::{
-    AccountAliasRecord, AttachmentRecord, CreateAccountStatusRecord, CredentialReportRecord,
-    DeletionTaskRecord, EntityRef, InstanceProfileRecord, LoginProfileRecord, ManagedPolicyRecord,
+    AccountAliasRecord, ActionAccessRecord, AttachmentRecord, CreateAccountStatusRecord,
+    CredentialReportRecord, DeletionTaskRecord, EntityAccessRecord, EntityRef,
+    InstanceProfileRecord, LastAccessedJobRecord, LoginProfileRecord, ManagedPolicyRecord,
     MfaDeviceRecord, MfaOwner, Object, ObjectKey, ObjectKind, OidcProviderRecord, OrgAccountRecord,
     OrganizationRecord, PasswordPolicyRecord, PolicyVersionRecord, PrincipalBinding, RoleLastUse,
-    RoleRecord, SamlProviderRecord, ServerCertificateRecord, SigningCertificateRecord,
-    SshPublicKeyRecord, UniqueName,
+    RoleRecord, SamlProviderRecord, ServerCertificateRecord, ServiceAccessRecord,
+    SigningCertificateRecord, SshPublicKeyRecord, UniqueName,
 };
 pub use records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,

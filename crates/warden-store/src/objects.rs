@@ -394,6 +394,58 @@ pub struct CredentialReportRecord {
     pub content: String,
 }
 
+/// When one entity last used a service (`GetServiceLastAccessedDetailsWithEntities`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityAccessRecord {
+    pub arn: String,
+    pub name: String,
+    /// `USER` or `ROLE` (or `GROUP`).
+    pub kind: String,
+    pub id: String,
+    pub path: String,
+    #[serde(with = "time::serde::timestamp::option")]
+    pub last: Option<OffsetDateTime>,
+}
+
+/// When an action was last used, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionAccessRecord {
+    pub name: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub time: OffsetDateTime,
+    pub entity: String,
+    pub region: String,
+}
+
+/// One service in a last-accessed report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccessRecord {
+    pub namespace: String,
+    pub name: String,
+    #[serde(with = "time::serde::timestamp::option")]
+    pub last: Option<OffsetDateTime>,
+    pub last_entity: Option<String>,
+    pub last_region: Option<String>,
+    pub total_entities: u32,
+    pub actions: Vec<ActionAccessRecord>,
+    pub entities: Vec<EntityAccessRecord>,
+}
+
+/// A `GenerateServiceLastAccessedDetails` job and its report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastAccessedJobRecord {
+    pub job_id: String,
+    pub account_id: String,
+    pub arn: String,
+    /// `SERVICE_LEVEL` or `ACTION_LEVEL`.
+    pub granularity: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub created: OffsetDateTime,
+    #[serde(with = "time::serde::timestamp")]
+    pub completed: OffsetDateTime,
+    pub services: Vec<ServiceAccessRecord>,
+}
+
 /// The kinds of [`Object`], in the order they load (what refers to something loads after it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectKind {
@@ -415,10 +467,11 @@ pub enum ObjectKind {
     PasswordPolicy,
     MfaDevice,
     CredentialReport,
+    LastAccessedJob,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 18] = [
+    pub const ALL: [ObjectKind; 19] = [
         ObjectKind::Role,
         ObjectKind::ManagedPolicy,
         ObjectKind::Attachment,
@@ -437,6 +490,7 @@ impl ObjectKind {
         ObjectKind::PasswordPolicy,
         ObjectKind::MfaDevice,
         ObjectKind::CredentialReport,
+        ObjectKind::LastAccessedJob,
     ];
 
     /// The name stored in the `kind` column.
@@ -460,6 +514,7 @@ impl ObjectKind {
             ObjectKind::PasswordPolicy => "password_policy",
             ObjectKind::MfaDevice => "mfa_device",
             ObjectKind::CredentialReport => "credential_report",
+            ObjectKind::LastAccessedJob => "last_accessed_job",
         }
     }
 
@@ -496,6 +551,7 @@ pub enum Object {
     PasswordPolicy(PasswordPolicyRecord),
     MfaDevice(MfaDeviceRecord),
     CredentialReport(CredentialReportRecord),
+    LastAccessedJob(LastAccessedJobRecord),
 }
 
 /// Where a name must be unique: within an account, or (aliases) everywhere.
@@ -526,6 +582,7 @@ impl Object {
             Object::PasswordPolicy(_) => ObjectKind::PasswordPolicy,
             Object::MfaDevice(_) => ObjectKind::MfaDevice,
             Object::CredentialReport(_) => ObjectKind::CredentialReport,
+            Object::LastAccessedJob(_) => ObjectKind::LastAccessedJob,
         }
     }
 
@@ -554,6 +611,7 @@ impl Object {
             Object::PasswordPolicy(p) => p.account_id.clone(),
             Object::CredentialReport(r) => r.account_id.clone(),
             Object::MfaDevice(d) => d.serial_number.clone(),
+            Object::LastAccessedJob(j) => j.job_id.clone(),
         };
         ObjectKey {
             kind: self.kind(),
@@ -581,6 +639,7 @@ impl Object {
             Object::PasswordPolicy(p) => &p.account_id,
             Object::MfaDevice(d) => &d.account_id,
             Object::CredentialReport(r) => &r.account_id,
+            Object::LastAccessedJob(j) => &j.account_id,
         }
     }
 
@@ -615,6 +674,7 @@ impl Object {
             | Object::LoginProfile(_)
             | Object::PasswordPolicy(_)
             | Object::CredentialReport(_)
+            | Object::LastAccessedJob(_)
             | Object::SshPublicKey(_)
             | Object::SigningCertificate(_)
             | Object::DeletionTask(_)
@@ -643,6 +703,7 @@ impl Object {
             Object::PasswordPolicy(p) => serde_json::to_string(p),
             Object::MfaDevice(d) => serde_json::to_string(d),
             Object::CredentialReport(r) => serde_json::to_string(r),
+            Object::LastAccessedJob(j) => serde_json::to_string(j),
         }
     }
 
@@ -670,6 +731,7 @@ impl Object {
             ObjectKind::PasswordPolicy => Object::PasswordPolicy(serde_json::from_str(body)?),
             ObjectKind::MfaDevice => Object::MfaDevice(serde_json::from_str(body)?),
             ObjectKind::CredentialReport => Object::CredentialReport(serde_json::from_str(body)?),
+            ObjectKind::LastAccessedJob => Object::LastAccessedJob(serde_json::from_str(body)?),
         })
     }
 }

@@ -146,7 +146,7 @@ fn time_text(t: OffsetDateTime) -> String {
 }
 
 /// A random version-4 UUID: the record's `eventID`.
-fn event_id() -> String {
+pub(crate) fn event_id() -> String {
     let mut b = [0u8; 16];
     if getrandom::fill(&mut b).is_err() {
         // Without OS randomness the request id still makes the event findable.

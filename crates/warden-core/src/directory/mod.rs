@@ -10,7 +10,7 @@ mod identity;
 mod objects;
 
 pub use aws_managed::{AWS_ACCOUNT, Detail, is_aws_managed_arn};
-pub(crate) use identity::SourcePolicy;
+pub(crate) use identity::{SourcePolicy, SourceType};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -211,6 +211,8 @@ pub struct Account {
     /// Virtual MFA devices by serial number.
     pub mfa_devices: BTreeMap<String, MfaDeviceRecord>,
     pub credential_report: Option<CredentialReportRecord>,
+    /// Service last-accessed reports by job id.
+    pub last_accessed_jobs: BTreeMap<String, warden_store::LastAccessedJobRecord>,
 }
 
 impl Account {
@@ -246,6 +248,7 @@ impl Account {
             password_policy: None,
             mfa_devices: BTreeMap::new(),
             credential_report: None,
+            last_accessed_jobs: BTreeMap::new(),
         }
     }
 

@@ -76,6 +76,11 @@ impl Directory {
             Object::CredentialReport(record) => {
                 account.credential_report = Some(record.clone());
             }
+            Object::LastAccessedJob(record) => {
+                account
+                    .last_accessed_jobs
+                    .insert(record.job_id.clone(), record.clone());
+            }
         }
     }
 
@@ -147,6 +152,9 @@ impl Directory {
                     if account.id() == id {
                         account.credential_report = None;
                     }
+                }
+                ObjectKind::LastAccessedJob => {
+                    account.last_accessed_jobs.remove(id);
                 }
                 ObjectKind::OidcProvider => {
                     // The id is `ACCOUNT/URL`.

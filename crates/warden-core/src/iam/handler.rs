@@ -78,6 +78,10 @@ impl Handler for Core {
     type Context = RequestCx;
 
     delegate! {
+        generate_service_last_accessed_details(GenerateServiceLastAccessedDetailsRequest) -> GenerateServiceLastAccessedDetailsResponse = generate_service_last_accessed_details_op.await;
+        get_service_last_accessed_details(GetServiceLastAccessedDetailsRequest) -> GetServiceLastAccessedDetailsResponse = get_service_last_accessed_details_op;
+        get_service_last_accessed_details_with_entities(GetServiceLastAccessedDetailsWithEntitiesRequest) -> GetServiceLastAccessedDetailsWithEntitiesResponse = get_service_last_accessed_details_with_entities_op;
+        list_policies_granting_service_access(ListPoliciesGrantingServiceAccessRequest) -> ListPoliciesGrantingServiceAccessResponse = list_policies_granting_service_access_op;
         create_login_profile(CreateLoginProfileRequest) -> CreateLoginProfileResponse = create_login_profile_op.await;
         get_login_profile(GetLoginProfileRequest) -> GetLoginProfileResponse = get_login_profile_op;
         update_login_profile(UpdateLoginProfileRequest) -> () = update_login_profile_op.await;

@@ -7,6 +7,7 @@ mod credentials;
 mod groups;
 mod handler;
 mod keys;
+mod last_accessed;
 mod login;
 mod managed;
 pub(crate) mod mfa;
