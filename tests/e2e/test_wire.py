@@ -86,10 +86,8 @@ def test_unknown_action_is_invalid_action(server):
 
 @pytest.mark.warden_only
 def test_unimplemented_operation_is_not_implemented(iam):
-    # CreateLoginProfile is a real IAM action that this release does not implement yet.
-    user = unique("nolp")
-    iam.create_user(UserName=user)
-    expect_error(lambda: iam.create_login_profile(UserName=user, Password="Correct-Horse-9"),
+    # GenerateOrganizationsAccessReport is a real IAM action that this release does not implement.
+    expect_error(lambda: iam.generate_organizations_access_report(EntityPath="o-a1b2c3d4e5/r-ab12"),
                  "NotImplemented", status=501)
 
 
