@@ -238,19 +238,12 @@ pub(crate) fn iam_target(
         )
     };
     Ok(match request {
-        Request::CreateUser(i) => {
-            let path = i.path.as_deref().unwrap_or("/");
-            let tags = i.tags.as_deref().unwrap_or_default();
-            Target {
-                request_tags: tags
-                    .iter()
-                    .map(|t| (t.key.clone(), t.value.clone()))
-                    .collect(),
-                tag_keys: (!tags.is_empty()).then(|| tags.iter().map(|t| t.key.clone()).collect()),
-                ..Target::new("iam:CreateUser", id.entity("user", path, &i.user_name))
-            }
-            .with_key("iam:PermissionsBoundary", i.permissions_boundary.as_deref())
-        }
+        Request::CreateUser(i) => Target::new(
+            "iam:CreateUser",
+            id.entity("user", i.path.as_deref().unwrap_or("/"), &i.user_name),
+        )
+        .setting_tags(i.tags.as_deref().unwrap_or_default())
+        .with_key("iam:PermissionsBoundary", i.permissions_boundary.as_deref()),
         Request::GetUser(i) => {
             self_or_user(account, id, caller, i.user_name.as_deref(), "iam:GetUser")
         }
@@ -329,21 +322,15 @@ pub(crate) fn iam_target(
         Request::DeleteAccountPasswordPolicy => everything("iam:DeleteAccountPasswordPolicy"),
         Request::GenerateCredentialReport => everything("iam:GenerateCredentialReport"),
         Request::GetCredentialReport => everything("iam:GetCredentialReport"),
-        Request::CreateVirtualMFADevice(i) => {
-            let path = i.path.as_deref().unwrap_or("/");
-            let tags = i.tags.as_deref().unwrap_or_default();
-            Target {
-                request_tags: tags
-                    .iter()
-                    .map(|t| (t.key.clone(), t.value.clone()))
-                    .collect(),
-                tag_keys: (!tags.is_empty()).then(|| tags.iter().map(|t| t.key.clone()).collect()),
-                ..Target::new(
-                    "iam:CreateVirtualMFADevice",
-                    id.entity("mfa", path, &i.virtual_mfa_device_name),
-                )
-            }
-        }
+        Request::CreateVirtualMFADevice(i) => Target::new(
+            "iam:CreateVirtualMFADevice",
+            id.entity(
+                "mfa",
+                i.path.as_deref().unwrap_or("/"),
+                &i.virtual_mfa_device_name,
+            ),
+        )
+        .setting_tags(i.tags.as_deref().unwrap_or_default()),
         Request::EnableMFADevice(i) => user(&i.user_name, "iam:EnableMFADevice"),
         Request::ResyncMFADevice(i) => user(&i.user_name, "iam:ResyncMFADevice"),
         Request::DeactivateMFADevice(i) => {

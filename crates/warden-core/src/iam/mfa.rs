@@ -75,6 +75,20 @@ impl Core {
             .map_err(|_| ServiceError::internal())
     }
 
+    /// The later step of two consecutive codes of `device` in `window` around `center`, after
+    /// the last code it accepted.
+    fn consecutive_codes(
+        &self,
+        device: &MfaDeviceRecord,
+        [first, second]: [&str; 2],
+        center: u64,
+        window: std::ops::RangeInclusive<i64>,
+    ) -> Result<u64, ServiceError> {
+        let seed = self.open_seed(device)?;
+        totp::find_consecutive(&seed, first, second, center, window, device.last_step)
+            .ok_or_else(invalid_code)
+    }
+
     /// Accepts one code of the device `serial` enabled for `owner` and records its step, so it
     /// cannot be used again. Callers must not hold the writer lock.
     pub(crate) async fn verify_mfa_code(
@@ -196,16 +210,12 @@ impl Core {
             if account.mfa_devices_of(Some(user_id)).count() >= DEVICES_PER_USER {
                 return Err(limit_exceeded("MFADevicesPerUser", DEVICES_PER_USER));
             }
-            let seed = self.open_seed(device)?;
-            let step = totp::find_consecutive(
-                &seed,
-                &i.authentication_code1,
-                &i.authentication_code2,
+            let step = self.consecutive_codes(
+                device,
+                [&i.authentication_code1, &i.authentication_code2],
                 totp::step_of(cx.info.now),
                 ENABLE_WINDOW,
-                0,
-            )
-            .ok_or_else(invalid_code)?;
+            )?;
             MfaDeviceRecord {
                 owner: Some(MfaOwner::User(user_id.to_owned())),
                 enabled: Some(now),
@@ -233,17 +243,13 @@ impl Core {
             if device.owner.as_ref() != Some(&owner) {
                 return Err(no_such_device(&i.serial_number));
             }
-            let seed = self.open_seed(device)?;
             let now = totp::step_of(cx.info.now);
-            let step = totp::find_consecutive(
-                &seed,
-                &i.authentication_code1,
-                &i.authentication_code2,
+            let step = self.consecutive_codes(
+                device,
+                [&i.authentication_code1, &i.authentication_code2],
                 now,
                 RESYNC_WINDOW,
-                device.last_step,
-            )
-            .ok_or_else(invalid_code)?;
+            )?;
             let drift = i64::try_from(step).unwrap_or(0) - i64::try_from(now).unwrap_or(0);
             MfaDeviceRecord {
                 last_step: step,
