@@ -57,6 +57,11 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// Closes the connection (and so checkpoints the journal into the file).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Copies the whole database into a new file at `path`, consistently, while it is in use
     /// (`VACUUM INTO`: one read transaction, so the copy is one commit's state).
     pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {

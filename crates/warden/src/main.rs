@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod account;
+mod backup;
 mod policy;
 mod serve;
 
@@ -21,9 +22,13 @@ enum Command {
     /// Accounts of your organization on a running server (Organizations API shortcuts).
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Copy the embedded database to a file, consistently, while the server runs.
+    Backup(backup::BackupArgs),
     /// Offline policy tools: validate documents, simulate requests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Put a `warden backup` file back as the embedded database (the server stopped).
+    Restore(backup::RestoreArgs),
     /// Run the IAM/STS service: the AWS Query API on one HTTP endpoint.
     Serve(serve::ServeArgs),
 }
@@ -32,7 +37,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Account(command) => account::run(command),
+        Command::Backup(args) => backup::backup(args),
         Command::Policy(command) => policy::run(command),
+        Command::Restore(args) => backup::restore(args),
         Command::Serve(args) => serve::run(args),
     };
     match result {
