@@ -45,6 +45,8 @@ DURATION = 10.0
 CLIENTS = 2
 THREADS = 8
 SAMPLES = 300
+# The write load makes more users than AWS's default quota of 5,000 per account.
+NO_USER_QUOTA = {"WARDEN_QUOTAS": "users-per-account=100000000"}
 
 
 def signed(endpoint: str, key: tuple[str, str], params: dict[str, str]) -> tuple[str, dict[str, str], str]:
@@ -137,7 +139,7 @@ def main() -> int:
     rows = []
     work = Path(tempfile.mkdtemp(prefix="bench-nodes-"))
 
-    node = start_warden(work / "sqlite", work / "sqlite-logs")
+    node = start_warden(work / "sqlite", work / "sqlite-logs", extra_env=NO_USER_QUOTA)
     try:
         idle = rss_mib(node)
         writes, wfail = throughput([node.endpoint], root_key, "CreateUser")
@@ -153,8 +155,8 @@ def main() -> int:
         raise SystemExit("WARDEN_TEST_POSTGRES is not set (scripts/bench-nodes sets it)")
     for count in (1, 3):
         name, url = create_database(server)
-        nodes = [start_warden(work / f"unused-{count}-{i}", work / f"pg-logs-{count}-{i}", database=url)
-                 for i in range(count)]
+        nodes = [start_warden(work / f"unused-{count}-{i}", work / f"pg-logs-{count}-{i}", database=url,
+                              extra_env=NO_USER_QUOTA) for i in range(count)]
         try:
             endpoints = [n.endpoint for n in nodes]
             writes, wfail = throughput(endpoints, root_key, "CreateUser")
