@@ -49,7 +49,8 @@ def eventually(check: Callable[[], Any], wait: float = PROPAGATION_WAIT) -> Any:
     while True:
         try:
             return check()
-        except (AssertionError, ClientError):
+        # pytest.raises reports "did not raise" with pytest's own exception, not an AssertionError.
+        except (AssertionError, ClientError, pytest.fail.Exception):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
