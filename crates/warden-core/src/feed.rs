@@ -102,9 +102,22 @@ impl Replica {
             ));
         }
         let mut position = self.position.lock().await;
-        let (txn, feed) = self.note(within(self.store.begin_write(*position)).await)?;
-        self.absorb(&mut position, feed).await?;
-        Ok(txn)
+        // Twice at most: after a reload (a gap), the second try finds the log current, as the
+        // reload happened under no write lock only for a moment.
+        for _ in 0..2 {
+            let (txn, feed) = self.note(within(self.store.begin_write(*position)).await)?;
+            if feed == Feed::Gap {
+                // Reload without holding the write (SQLite has one connection).
+                drop(txn);
+                self.reload(&mut position).await?;
+                continue;
+            }
+            self.absorb(&mut position, feed).await?;
+            return Ok(txn);
+        }
+        Err(StoreError::Unavailable(
+            "the change log was pruned past this node twice in a row".to_owned(),
+        ))
     }
 
     /// Commits a write begun by [`begin`](Self::begin) and applies it.
@@ -151,21 +164,24 @@ impl Replica {
                     *position = entry.position;
                 }
             }
-            Feed::Gap => {
-                // Too far behind to replay (the log was pruned): start again from a snapshot.
-                tracing::warn!(position = *position, "behind the change log; reloading");
-                let snapshot = self.note(within(self.store.snapshot()).await)?;
-                let mut fresh = Directory::new(&self.partition);
-                for change in &snapshot.changes {
-                    fresh.apply(change);
-                }
-                *self
-                    .directory
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner) = fresh;
-                *position = snapshot.position;
-            }
+            Feed::Gap => self.reload(position).await?,
         }
+        Ok(())
+    }
+
+    /// Too far behind to replay (the log was pruned): starts again from a snapshot.
+    async fn reload(&self, position: &mut i64) -> Result<(), StoreError> {
+        tracing::warn!(position = *position, "behind the change log; reloading");
+        let snapshot = self.note(within(self.store.snapshot()).await)?;
+        let mut fresh = Directory::new(&self.partition);
+        for change in &snapshot.changes {
+            fresh.apply(change);
+        }
+        *self
+            .directory
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = fresh;
+        *position = snapshot.position;
         Ok(())
     }
 }

@@ -49,6 +49,7 @@ on_both_backends!(
     a_write_validates_against_the_other_nodes_writes,
     concurrent_creates_of_one_name_give_entity_already_exists,
     nodes_starting_together_create_one_first_account,
+    a_node_behind_the_pruned_log_reloads,
     a_node_with_another_master_key_refuses_to_start,
 );
 
@@ -197,4 +198,26 @@ async fn a_node_with_another_master_key_refuses_to_start(db: &TestDatabase) {
     let message = err.to_string();
     assert!(matches!(err, CoreError::Config(_)), "{err:?}");
     assert!(message.contains("master key"), "{message}");
+}
+
+async fn a_node_behind_the_pruned_log_reloads(db: &TestDatabase) {
+    let a = node(db).await;
+    let b = node(db).await;
+    create_user(&a, "alice").await.unwrap();
+    create_user(&a, "bob").await.unwrap();
+    // B never saw alice's entry, and it is gone from the log: B must reload to see both.
+    let store = db.open().await.unwrap();
+    let last = store.snapshot().await.unwrap().position;
+    db.prune_log_before(last).await.unwrap();
+    drop(store);
+    b.catch_up().await.unwrap();
+    assert_eq!(user_names(&b).await, ["alice", "bob"]);
+    // The same through a write, which catches up before it validates.
+    create_user(&a, "carol").await.unwrap();
+    create_user(&a, "dave").await.unwrap();
+    let last = db.open().await.unwrap().snapshot().await.unwrap().position;
+    db.prune_log_before(last).await.unwrap();
+    let err = create_user(&b, "carol").await.unwrap_err();
+    assert_eq!(err.code, "EntityAlreadyExists", "{err:?}");
+    assert_eq!(user_names(&b).await, ["alice", "bob", "carol", "dave"]);
 }

@@ -57,6 +57,12 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
+    /// Runs one statement with one integer parameter (`testing.rs`).
+    pub(crate) async fn execute_for_tests(&self, sql: &str, value: i64) -> Result<(), StoreError> {
+        sqlx::query(sql).bind(value).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes the connection (and so checkpoints the journal into the file).
     pub async fn close(&self) {
         self.pool.close().await;

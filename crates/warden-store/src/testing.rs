@@ -83,6 +83,25 @@ impl TestDatabase {
         })
     }
 
+    /// Deletes the change-log entries before `position`, as pruning does after an hour, so
+    /// that a node behind them must reload.
+    pub async fn prune_log_before(&self, position: i64) -> Result<(), StoreError> {
+        let sql = "DELETE FROM change_log WHERE position < $1";
+        match self {
+            TestDatabase::Sqlite { path } => {
+                let store = SqliteStore::open(path).await?;
+                store.execute_for_tests(sql, position).await?;
+                store.close().await;
+            }
+            TestDatabase::Postgres { .. } => {
+                let mut conn = PgConnection::connect(&self.url()).await?;
+                sqlx::query(sql).bind(position).execute(&mut conn).await?;
+                conn.close().await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Removes the database. Stores still open on it are disconnected.
     pub async fn drop_database(&self) -> Result<(), StoreError> {
         match self {
