@@ -8,6 +8,9 @@ with scripts/postgres-up); each test module gets a database of its own, dropped 
 
 from __future__ import annotations
 
+import base64
+import os
+import subprocess
 import threading
 import time
 from typing import Any, Callable
@@ -19,6 +22,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError, ConnectionClosedE
 
 from e2e_support import (
     NO_RETRY,
+    _clean_env,
     REGION,
     Server,
     allow,
@@ -33,6 +37,7 @@ from e2e_support import (
     root_client,
     start_warden,
     unique,
+    warden_bin,
 )
 
 pytestmark = [pytest.mark.warden_only, pytest.mark.postgres]
@@ -246,3 +251,26 @@ def test_a_postgres_restart_loses_no_acknowledged_write(pair):
 
 def _at_least(items: list, count: int) -> None:
     assert len(items) >= count, f"{len(items)} < {count}"
+
+
+def test_a_node_needs_the_clusters_master_key(tmp_path_factory):
+    server, name, nodes = start_cluster(tmp_path_factory, 1)
+    try:
+        url = server.rsplit("/", 1)[0] + "/" + name
+
+        def serve(env_key: str | None) -> subprocess.CompletedProcess:
+            env = _clean_env()
+            if env_key is not None:
+                env["WARDEN_MASTER_KEY"] = env_key
+            return subprocess.run([str(warden_bin()), "serve", "--listen", "127.0.0.1:0", "--database", url],
+                                  capture_output=True, text=True, timeout=60, env=env,
+                                  cwd=str(tmp_path_factory.mktemp("keyless")))
+
+        missing = serve(None)
+        assert missing.returncode != 0
+        assert "give the master key" in missing.stderr, missing.stderr
+        other = serve(base64.b64encode(os.urandom(32)).decode())
+        assert other.returncode != 0
+        assert "the master key is not the one the stored secrets were sealed with" in other.stderr, other.stderr
+    finally:
+        stop_cluster(server, name, nodes)
