@@ -322,10 +322,17 @@ impl Core {
         // Under the write lock, so that nodes starting together on an empty database create
         // one first account between them.
         let _writer = self.writer.lock().await;
+        // The oldest account that `CreateAccount` did not make: creation times are kept in
+        // seconds, so a member account made in the first second would tie with the first.
         let first = self
             .read()
             .accounts
             .values()
+            .filter(|a| {
+                a.membership
+                    .as_ref()
+                    .is_none_or(|m| m.joined_method != "CREATED")
+            })
             .min_by(|a, b| (a.record.created, a.id()).cmp(&(b.record.created, b.id())))
             .map(|a| a.id().to_owned());
         if let Some(first) = first {

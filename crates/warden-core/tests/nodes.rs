@@ -221,3 +221,48 @@ async fn a_node_behind_the_pruned_log_reloads(db: &TestDatabase) {
     assert_eq!(err.code, "EntityAlreadyExists", "{err:?}");
     assert_eq!(user_names(&b).await, ["alice", "bob", "carol", "dave"]);
 }
+
+/// Member accounts made by `CreateAccount` in the first second must not become the first account
+/// at the next start (times are kept in seconds; a tie once went to the smaller id).
+#[tokio::test]
+async fn an_account_created_in_the_first_second_is_not_the_first_account() {
+    use warden_protocol::organizations::{self as org, Request as OrgRequest};
+    let db = TestDatabase::sqlite();
+    let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    // The largest id: every account CreateAccount makes has a smaller one.
+    let first = "999999999999";
+    let config = || Config {
+        account_id: Some(first.into()),
+        ..config()
+    };
+    let key = MasterKey::from_bytes(&[9u8; 32]).unwrap();
+    let core = Core::open(db.open().await.unwrap(), key.clone(), config(), now)
+        .await
+        .unwrap()
+        .0;
+    let mut cx = root();
+    cx.caller.account_id = first.into();
+    cx.caller.arn = format!("arn:aws:iam::{first}:root");
+    cx.caller.principal = Principal::parse(&cx.caller.arn).unwrap();
+    cx.info.now = now;
+    let create_org =
+        OrgRequest::CreateOrganization(org::CreateOrganizationRequest { feature_set: None });
+    core.handle_organizations(&cx, create_org).await.unwrap();
+    let create_account = OrgRequest::CreateAccount(org::CreateAccountRequest {
+        email: "member@example.com".into(),
+        account_name: "member".into(),
+        role_name: None,
+        iam_user_access_to_billing: None,
+        tags: None,
+    });
+    core.handle_organizations(&cx, create_account)
+        .await
+        .unwrap();
+    drop(core);
+    let reopened = Core::open(db.open().await.unwrap(), key, config(), now)
+        .await
+        .unwrap()
+        .0;
+    assert_eq!(reopened.first_account_id().as_deref(), Some(first));
+    db.drop_database().await.unwrap();
+}
