@@ -34,6 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "warden_only: needs signature checks, authorization or persistence (skipped on moto)")
     config.addinivalue_line("markers", "xfail_on_moto(reason): AWS behaviour that moto does not reproduce")
+    config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (WARDEN_TEST_POSTGRES); runs in CI")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -121,15 +121,18 @@ def warden_bin() -> Path:
 
 
 def start_warden(data_dir: Path, log_dir: Path, timeout: float = 60.0, extra_env: dict[str, str] | None = None,
-                 root_keys: bool = True, master_key: bool = True, serve_args: list[str] | None = None) -> Server:
+                 root_keys: bool = True, master_key: bool = True, serve_args: list[str] | None = None,
+                 database: str | None = None) -> Server:
     """Starts `warden serve --listen 127.0.0.1:0 --data DATA_DIR --account-id 123456789012`, with the
     fixed root keys and master key in its environment unless told otherwise, and waits until it
     prints its address and /_warden/health answers 200. `serve_args` replaces `--data … --account-id …`
-    (dev mode, for one)."""
+    (dev mode, for one); `database` (a `postgres://` URL) replaces `--data DATA_DIR` with
+    `--database URL`."""
     binary = warden_bin()
     if not binary.exists():
         pytest.fail(f"Warden binary not found at {binary}: build it (cargo build -p warden) or set WARDEN_BIN")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if database is None:
+        data_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
     env = _clean_env()
     if root_keys:
@@ -138,7 +141,9 @@ def start_warden(data_dir: Path, log_dir: Path, timeout: float = 60.0, extra_env
     if master_key:
         env["WARDEN_MASTER_KEY"] = MASTER_KEY
     env.update(extra_env or {})
-    if serve_args is None:
+    if serve_args is None and database is not None:
+        serve_args = ["--database", database, "--account-id", ACCOUNT_ID]
+    elif serve_args is None:
         serve_args = ["--data", str(data_dir), "--account-id", ACCOUNT_ID]
     cmd = [str(binary), "serve", "--listen", "127.0.0.1:0", *serve_args]
     stderr = open(log_dir / "stderr.log", "ab")
@@ -201,6 +206,41 @@ def start_moto(log_dir: Path, timeout: float = 60.0) -> Server:
     server = Server("moto", f"http://127.0.0.1:{port}", process, log_dir=log_dir)
     _wait_http(f"{server.endpoint}/moto-api/", server, deadline=time.monotonic() + timeout)
     return server
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def postgres_server() -> str | None:
+    """The PostgreSQL server the tests may use (`WARDEN_TEST_POSTGRES`, set by scripts/test and
+    scripts/e2e through scripts/postgres-up), or None."""
+    return os.environ.get("WARDEN_TEST_POSTGRES") or None
+
+
+def psql(server: str, sql: str) -> str:
+    done = subprocess.run(["psql", server, "-Atqc", sql], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"psql failed: {sql}\n{done.stderr}"
+    return done.stdout
+
+
+def create_database(server: str) -> tuple[str, str]:
+    """A new, empty database named warden_test_PID_… (scripts/postgres-up drops leftovers of dead
+    runs by that name); returns (its name, its URL)."""
+    name = f"warden_test_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    psql(server, f"CREATE DATABASE {name}")
+    return name, server.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(server: str, name: str) -> None:
+    psql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def restart_postgres() -> None:
+    """Restarts the local cluster (Debian's pg_ctlcluster), as an operator or a crash would."""
+    version = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(p) for p in v.split(".")])[-1]
+    done = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"cannot restart PostgreSQL: {done.stderr}"
 
 
 def _wait_http(url: str, server: Server, deadline: float) -> None:

@@ -12,6 +12,7 @@ pub mod authorization_message;
 mod authz;
 pub mod dev;
 pub mod directory;
+mod feed;
 mod iam;
 pub mod ids;
 pub mod material;
@@ -34,6 +35,7 @@ use warden_store::{AccessKeyRecord, AccountRecord, Change, Store, StoreError, Ta
 
 pub use authn::Authenticated;
 pub use directory::Directory;
+pub use feed::POLL;
 pub use seal::MasterKey;
 pub use session::{SessionClaims, SessionKind};
 pub use web_token::{FetchError, FetchFuture, OidcFetcher};
@@ -256,9 +258,12 @@ pub struct Core {
     store: Arc<dyn Store>,
     master_key: MasterKey,
     quotas: Quotas,
-    directory: RwLock<Directory>,
-    /// Serialises writes, so a write validates against the state it will change.
-    writer: tokio::sync::Mutex<()>,
+    directory: Arc<RwLock<Directory>>,
+    /// Follows the store's change log into `directory`.
+    replica: Arc<feed::Replica>,
+    /// Serialises writes (on this node, and through the store across nodes), so a write
+    /// validates against the state it will change.
+    writer: feed::Writer,
     signing_keys: authn::SigningKeyCache,
     key_uses: authn::KeyUses,
     session_policies: authn::SessionPolicyCache,
@@ -281,16 +286,26 @@ impl Core {
         config: Config,
         now: OffsetDateTime,
     ) -> Result<(Core, Option<NewRootKey>), CoreError> {
+        let snapshot = store.snapshot().await?;
         let mut directory = Directory::new(&config.partition);
-        for change in store.load().await? {
-            directory.apply(&change);
+        for change in &snapshot.changes {
+            directory.apply(change);
         }
+        let directory = Arc::new(RwLock::new(directory));
+        let replica = Arc::new(feed::Replica::new(
+            Arc::clone(&store),
+            Arc::clone(&directory),
+            snapshot.position,
+            &config.partition,
+            node_id()?,
+        ));
         let core = Core {
             store: Arc::clone(&store),
             master_key,
             quotas: config.quotas.clone(),
-            directory: RwLock::new(directory),
-            writer: tokio::sync::Mutex::new(()),
+            directory,
+            writer: feed::Writer::new(Arc::clone(&replica)),
+            replica,
             signing_keys: authn::SigningKeyCache::default(),
             key_uses: authn::KeyUses::default(),
             session_policies: authn::SessionPolicyCache::default(),
@@ -310,10 +325,20 @@ impl Core {
         config: &Config,
         now: OffsetDateTime,
     ) -> Result<Option<NewRootKey>, CoreError> {
+        // Under the write lock, so that nodes starting together on an empty database create
+        // one first account between them.
+        let _writer = self.writer.lock().await;
+        // The oldest account that `CreateAccount` did not make: creation times are kept in
+        // seconds, so a member account made in the first second would tie with the first.
         let first = self
             .read()
             .accounts
             .values()
+            .filter(|a| {
+                a.membership
+                    .as_ref()
+                    .is_none_or(|m| m.joined_method != "CREATED")
+            })
             .min_by(|a, b| (a.record.created, a.id()).cmp(&(b.record.created, b.id())))
             .map(|a| a.id().to_owned());
         if let Some(first) = first {
@@ -370,8 +395,7 @@ impl Core {
                 last_used: None,
             }),
         ];
-        self.store.commit(&changes).await?;
-        self.apply(&changes);
+        self.writer.commit(&changes).await?;
         self.first_account.get_or_init(|| account_id.clone());
         Ok(generated.then_some(NewRootKey {
             account_id,
@@ -381,12 +405,22 @@ impl Core {
     }
 
     /// Fails at start-up, not at the first request, when the master key is not the one that
-    /// sealed the stored secrets.
+    /// sealed the stored secrets (a node of a cluster given another key than the others).
+    /// Every account has its root key from the first start, so there is a secret to try unless
+    /// every key was deleted.
     fn check_master_key(&self) -> Result<(), CoreError> {
         let dir = self.read();
         if let Some(key) = dir.keys.values().next() {
             self.master_key
-                .open(&key.record.sealed_secret, &key.record.access_key_id)?;
+                .open(&key.record.sealed_secret, &key.record.access_key_id)
+                .map_err(|_| {
+                    CoreError::Config(format!(
+                        "the master key is not the one the stored secrets were sealed with \
+                         (access key `{}` does not open): start every node with the same \
+                         WARDEN_MASTER_KEY or --master-key-file",
+                        key.record.access_key_id
+                    ))
+                })?;
         }
         Ok(())
     }
@@ -402,22 +436,13 @@ impl Core {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn apply(&self, changes: &[Change]) {
-        let mut dir = self
-            .directory
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        for change in changes {
-            dir.apply(change);
-        }
-    }
-
     /// Commits `changes` durably, then makes them visible. Callers hold the writer lock.
     async fn commit(&self, changes: Vec<Change>) -> Result<(), ServiceError> {
-        match self.store.commit(&changes).await {
-            Ok(()) => {
-                self.apply(&changes);
-                Ok(())
+        match self.writer.commit(&changes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Unavailable(what)) => {
+                tracing::warn!(%what, "the database is unavailable");
+                Err(service_unavailable())
             }
             Err(StoreError::Conflict(what)) => {
                 tracing::warn!(%what, "write lost a race at the database");
@@ -449,11 +474,10 @@ impl Core {
             })
             .collect();
         let _writer = self.writer.lock().await;
-        if let Err(e) = self.store.commit(&changes).await {
+        if let Err(e) = self.writer.commit(&changes).await {
+            // Lost, like AWS's own lazily recorded last-used information can be.
             tracing::error!(error = %e, "recording access key use failed");
-            return;
         }
-        self.apply(&changes);
     }
 
     /// Authorizes a call of one of Warden's own endpoints (outside the IAM and STS APIs): the
@@ -510,6 +534,25 @@ impl Core {
         }
         warden_protocol::iam::dispatch(self, cx, request).await
     }
+}
+
+/// AWS's answer when the service cannot reach its database: try again later.
+pub(crate) fn service_unavailable() -> ServiceError {
+    ServiceError::new(
+        SERVICE_UNAVAILABLE,
+        "The request has failed due to a temporary failure of the server.",
+    )
+}
+
+/// `ServiceUnavailable`, from AWS's "Common Errors" (HTTP 503, the service's fault).
+const SERVICE_UNAVAILABLE: warden_protocol::ErrorShape =
+    warden_protocol::ErrorShape::new("ServiceUnavailable", 503, false);
+
+/// A name for this process in the change log.
+fn node_id() -> Result<String, CoreError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| CoreError::Random(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 pub(crate) fn random_account_id() -> Result<String, CoreError> {

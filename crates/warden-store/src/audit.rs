@@ -46,6 +46,87 @@ pub struct AuditFilter {
     pub limit: Option<u32>,
 }
 
+/// A value a query binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bind<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// The columns every audit read selects, in [`AuditRow`] order.
+pub(crate) const COLUMNS: &str =
+    "seq, event_time, account_id, principal_arn, event_name, error_code, body, prev_hash, hash";
+
+/// The SQL of a filtered read and what it binds, in order; `placeholder(n)` writes the n-th
+/// (1-based) parameter in the backend's syntax (`?` or `$n`).
+pub(crate) fn select(
+    filter: &AuditFilter,
+    placeholder: fn(usize) -> String,
+) -> (String, Vec<Bind<'_>>) {
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1");
+    let mut binds = Vec::new();
+    if let Some(v) = &filter.principal_arn {
+        binds.push(Bind::Text(v));
+        sql.push_str(&format!(
+            " AND principal_arn = {}",
+            placeholder(binds.len())
+        ));
+    }
+    if let Some(v) = &filter.event_name {
+        binds.push(Bind::Text(v));
+        sql.push_str(&format!(" AND event_name = {}", placeholder(binds.len())));
+    }
+    if filter.errors_only {
+        sql.push_str(" AND error_code IS NOT NULL");
+    }
+    if let Some(v) = filter.since_ms {
+        binds.push(Bind::Int(v));
+        sql.push_str(&format!(" AND event_time >= {}", placeholder(binds.len())));
+    }
+    if let Some(v) = filter.until_ms {
+        binds.push(Bind::Int(v));
+        sql.push_str(&format!(" AND event_time <= {}", placeholder(binds.len())));
+    }
+    if let Some(v) = &filter.account_id {
+        binds.push(Bind::Text(v));
+        sql.push_str(&format!(" AND account_id = {}", placeholder(binds.len())));
+    }
+    if let Some(v) = filter.after_seq {
+        binds.push(Bind::Int(v));
+        sql.push_str(&format!(" AND seq > {}", placeholder(binds.len())));
+    }
+    sql.push_str(" ORDER BY seq");
+    if let Some(v) = filter.limit {
+        binds.push(Bind::Int(i64::from(v)));
+        sql.push_str(&format!(" LIMIT {}", placeholder(binds.len())));
+    }
+    (sql, binds)
+}
+
+/// Reads a row of [`COLUMNS`] from either backend.
+pub(crate) fn row<R>(row: &R) -> Result<AuditRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(AuditRow {
+        seq: row.try_get("seq")?,
+        record: AuditRecord {
+            time_ms: row.try_get("event_time")?,
+            account_id: row.try_get("account_id")?,
+            principal_arn: row.try_get("principal_arn")?,
+            event_name: row.try_get("event_name")?,
+            error_code: row.try_get("error_code")?,
+            body: row.try_get("body")?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
 /// The chain's digest of one event.
 pub fn chain_hash(prev_hash: &str, seq: i64, body: &str) -> String {
     let mut hasher = Sha256::new();

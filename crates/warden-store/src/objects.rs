@@ -447,7 +447,7 @@ pub struct LastAccessedJobRecord {
 }
 
 /// The kinds of [`Object`], in the order they load (what refers to something loads after it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ObjectKind {
     Role,
     ManagedPolicy,
@@ -524,14 +524,14 @@ impl ObjectKind {
 }
 
 /// Names an object: its kind and id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ObjectKey {
     pub kind: ObjectKind,
     pub id: String,
 }
 
 /// One record of the `objects` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Object {
     Role(RoleRecord),
     ManagedPolicy(ManagedPolicyRecord),

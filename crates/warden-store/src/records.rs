@@ -12,51 +12,55 @@ pub struct Tag {
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountRecord {
     /// Twelve digits.
     pub account_id: String,
+    #[serde(with = "time::serde::timestamp")]
     pub created: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     /// `AIDA…`, never reused.
     pub user_id: String,
     pub account_id: String,
     pub name: String,
     pub path: String,
+    #[serde(with = "time::serde::timestamp")]
     pub created: OffsetDateTime,
     pub permissions_boundary: Option<String>,
     pub tags: Vec<Tag>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupRecord {
     /// `AGPA…`, never reused.
     pub group_id: String,
     pub account_id: String,
     pub name: String,
     pub path: String,
+    #[serde(with = "time::serde::timestamp")]
     pub created: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
     pub group_id: String,
     pub user_id: String,
 }
 
 /// When and where an access key was last used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyUse {
+    #[serde(with = "time::serde::timestamp")]
     pub time: OffsetDateTime,
     pub service: String,
     pub region: String,
 }
 
 /// An access key. The secret arrives sealed; the store never sees it in the clear.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessKeyRecord {
     pub access_key_id: String,
     pub account_id: String,
@@ -64,6 +68,7 @@ pub struct AccessKeyRecord {
     pub owner_user_id: Option<String>,
     pub sealed_secret: Vec<u8>,
     pub active: bool,
+    #[serde(with = "time::serde::timestamp")]
     pub created: OffsetDateTime,
     pub last_used: Option<KeyUse>,
 }
@@ -83,7 +88,7 @@ impl std::fmt::Debug for AccessKeyRecord {
 }
 
 /// Who an inline policy is embedded in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PolicyOwner {
     User(String),
     Group(String),
@@ -106,7 +111,7 @@ impl PolicyOwner {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InlinePolicyRecord {
     pub account_id: String,
     pub owner: PolicyOwner,
@@ -116,7 +121,10 @@ pub struct InlinePolicyRecord {
 }
 
 /// One durable change. `Put*` inserts or replaces by primary key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serializable because the change log (the feed other nodes follow) stores each commit's
+/// changes as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
     PutAccount(AccountRecord),
     PutUser(UserRecord),

@@ -3,20 +3,20 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use time::OffsetDateTime;
 
-use crate::audit::{
-    AuditFilter, AuditRecord, AuditRow, ChainBreak, ChainVerifier, GENESIS, chain_hash,
-};
+use crate::audit::{self, AuditFilter, AuditRecord, AuditRow, GENESIS, chain_hash};
+use crate::feed::{self, Feed, LogEntry, Snapshot};
 use crate::objects::{Object, ObjectKind};
 use crate::records::{
     AccessKeyRecord, AccountRecord, Change, GroupRecord, InlinePolicyRecord, KeyUse, Membership,
     PolicyOwner, Tag, UserRecord,
 };
-use crate::{Store, StoreError, StoreFuture};
+use crate::{DATABASE_TIMEOUT, Store, StoreError, StoreFuture, WriteTxn};
 
 /// SQLite in one file.
 #[derive(Debug, Clone)]
@@ -51,148 +51,258 @@ impl SqliteStore {
         // and an in-memory database exists only on its one connection.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(DATABASE_TIMEOUT)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
 
-    async fn load_all(&self) -> Result<Vec<Change>, StoreError> {
-        let mut changes = Vec::new();
-        let mut conn = self.pool.acquire().await?;
-        for row in sqlx::query("SELECT account_id, created FROM accounts ORDER BY account_id")
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            changes.push(Change::PutAccount(AccountRecord {
-                account_id: row.try_get("account_id")?,
-                created: from_unix(row.try_get("created")?)?,
-            }));
-        }
-        for row in sqlx::query(
-            "SELECT user_id, account_id, name, path, created, permissions_boundary, tags \
-             FROM users ORDER BY account_id, name_lower",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        {
-            let tags: String = row.try_get("tags")?;
-            let tags: Vec<Tag> = serde_json::from_str(&tags)
-                .map_err(|e| StoreError::Corrupt(format!("tags of a user: {e}")))?;
-            changes.push(Change::PutUser(UserRecord {
-                user_id: row.try_get("user_id")?,
-                account_id: row.try_get("account_id")?,
-                name: row.try_get("name")?,
-                path: row.try_get("path")?,
-                created: from_unix(row.try_get("created")?)?,
-                permissions_boundary: row.try_get("permissions_boundary")?,
-                tags,
-            }));
-        }
-        for row in sqlx::query(
-            "SELECT group_id, account_id, name, path, created FROM groups \
-             ORDER BY account_id, name_lower",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        {
-            changes.push(Change::PutGroup(GroupRecord {
-                group_id: row.try_get("group_id")?,
-                account_id: row.try_get("account_id")?,
-                name: row.try_get("name")?,
-                path: row.try_get("path")?,
-                created: from_unix(row.try_get("created")?)?,
-            }));
-        }
-        for row in sqlx::query("SELECT group_id, user_id FROM group_members ORDER BY group_id")
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            changes.push(Change::AddMember(Membership {
-                group_id: row.try_get("group_id")?,
-                user_id: row.try_get("user_id")?,
-            }));
-        }
-        for row in sqlx::query(
-            "SELECT access_key_id, account_id, owner_user_id, sealed_secret, active, created, \
-             last_used, last_used_service, last_used_region FROM access_keys \
-             ORDER BY created, access_key_id",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        {
-            let last_used = match row.try_get::<Option<i64>, _>("last_used")? {
-                Some(t) => Some(KeyUse {
-                    time: from_unix(t)?,
-                    service: row
-                        .try_get::<Option<String>, _>("last_used_service")?
-                        .unwrap_or_default(),
-                    region: row
-                        .try_get::<Option<String>, _>("last_used_region")?
-                        .unwrap_or_default(),
-                }),
-                None => None,
-            };
-            changes.push(Change::PutAccessKey(AccessKeyRecord {
-                access_key_id: row.try_get("access_key_id")?,
-                account_id: row.try_get("account_id")?,
-                owner_user_id: row.try_get("owner_user_id")?,
-                sealed_secret: row.try_get("sealed_secret")?,
-                active: row.try_get::<i64, _>("active")? != 0,
-                created: from_unix(row.try_get("created")?)?,
-                last_used,
-            }));
-        }
-        let mut objects = Vec::new();
-        for row in sqlx::query("SELECT kind, id, body FROM objects")
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            let kind: String = row.try_get("kind")?;
-            let id: String = row.try_get("id")?;
-            let kind = ObjectKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("object kind `{kind}`")))?;
-            let body: String = row.try_get("body")?;
-            let object = Object::from_json(kind, &body)
-                .map_err(|e| StoreError::Corrupt(format!("{} `{id}`: {e}", kind.as_str())))?;
-            objects.push((kind, id, object));
-        }
-        // What refers to something loads after it.
-        objects.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        changes.extend(objects.into_iter().map(|(_, _, o)| Change::PutObject(o)));
-        for row in sqlx::query(
-            "SELECT account_id, owner_kind, owner_id, name, document FROM inline_policies \
-             ORDER BY owner_kind, owner_id, name_lower",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        {
-            let kind: String = row.try_get("owner_kind")?;
-            let id: String = row.try_get("owner_id")?;
-            let owner = match kind.as_str() {
-                "user" => PolicyOwner::User(id),
-                "group" => PolicyOwner::Group(id),
-                "role" => PolicyOwner::Role(id),
-                other => return Err(StoreError::Corrupt(format!("policy owner kind `{other}`"))),
-            };
-            changes.push(Change::PutInlinePolicy(InlinePolicyRecord {
-                account_id: row.try_get("account_id")?,
-                owner,
-                name: row.try_get("name")?,
-                document: row.try_get("document")?,
-            }));
-        }
-        Ok(changes)
-    }
-
-    async fn commit_all(&self, changes: &[Change]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        for change in changes {
-            apply(&mut tx, change).await.map_err(conflict)?;
-        }
-        tx.commit().await?;
+    /// Runs one statement with one integer parameter (`testing.rs`).
+    pub(crate) async fn execute_for_tests(&self, sql: &str, value: i64) -> Result<(), StoreError> {
+        sqlx::query(sql).bind(value).execute(&self.pool).await?;
         Ok(())
     }
+
+    pub(crate) async fn execute_raw_for_tests(&self, sql: &str) -> Result<(), StoreError> {
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes the connection (and so checkpoints the journal into the file).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Copies the whole database into a new file at `path`, consistently, while it is in use
+    /// (`VACUUM INTO`: one read transaction, so the copy is one commit's state).
+    pub async fn backup_to(&self, path: &Path) -> Result<(), StoreError> {
+        let path = path
+            .to_str()
+            .ok_or_else(|| StoreError::Corrupt("the backup path is not UTF-8".to_owned()))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn load_snapshot(&self) -> Result<Snapshot, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changes = load_all(&mut tx).await?;
+        let position: Option<i64> = sqlx::query_scalar("SELECT max(position) FROM change_log")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Snapshot {
+            changes,
+            position: position.unwrap_or(0),
+        })
+    }
+
+    async fn begin(&self, position: i64) -> Result<(Box<dyn WriteTxn>, Feed), StoreError> {
+        // IMMEDIATE takes the write lock now: a deferred transaction that read first could not
+        // write after another process committed (SQLITE_BUSY_SNAPSHOT).
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let feed = read_log(&mut tx, position).await?;
+        Ok((Box::new(SqliteWrite { tx }), feed))
+    }
+
+    async fn read_feed(&self, position: i64) -> Result<Feed, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        read_log(&mut conn, position).await
+    }
+}
+
+/// A write on the one connection; SQLite allows one writer at a time anyway.
+struct SqliteWrite {
+    tx: Transaction<'static, Sqlite>,
+}
+
+impl WriteTxn for SqliteWrite {
+    fn commit<'a>(self: Box<Self>, changes: &'a [Change], origin: &'a str) -> StoreFuture<'a, i64> {
+        Box::pin(async move {
+            let mut tx = self.tx;
+            for change in changes {
+                apply(&mut tx, change).await?;
+            }
+            let position: i64 =
+                sqlx::query_scalar("SELECT coalesce(max(position), 0) + 1 FROM change_log")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let now = feed::now_micros();
+            sqlx::query(
+                "INSERT INTO change_log (position, origin, committed, changes) \
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(position)
+            .bind(origin)
+            .bind(now)
+            .bind(feed::encode(changes)?)
+            .execute(&mut *tx)
+            .await?;
+            if position % feed::PRUNE_EVERY == 0 {
+                sqlx::query("DELETE FROM change_log WHERE position < ? AND committed < ?")
+                    .bind(position)
+                    .bind(now - feed::RETAIN_SECONDS * 1_000_000)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(position)
+        })
+    }
+}
+
+async fn read_log(conn: &mut SqliteConnection, position: i64) -> Result<Feed, StoreError> {
+    let oldest: Option<i64> = sqlx::query_scalar("SELECT min(position) FROM change_log")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut entries: Vec<LogEntry> = Vec::new();
+    for row in sqlx::query(
+        "SELECT position, origin, committed, changes FROM change_log WHERE position > ? \
+         ORDER BY position",
+    )
+    .bind(position)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let changes: String = row.try_get("changes")?;
+        entries.push(feed::decode(
+            row.try_get("position")?,
+            row.try_get("origin")?,
+            row.try_get("committed")?,
+            &changes,
+        )?);
+    }
+    Ok(feed::feed(position, oldest, entries))
+}
+
+async fn load_all(conn: &mut SqliteConnection) -> Result<Vec<Change>, StoreError> {
+    let mut changes = Vec::new();
+    for row in sqlx::query("SELECT account_id, created FROM accounts ORDER BY account_id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        changes.push(Change::PutAccount(AccountRecord {
+            account_id: row.try_get("account_id")?,
+            created: from_unix(row.try_get("created")?)?,
+        }));
+    }
+    for row in sqlx::query(
+        "SELECT user_id, account_id, name, path, created, permissions_boundary, tags \
+             FROM users ORDER BY account_id, name_lower",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let tags: String = row.try_get("tags")?;
+        let tags: Vec<Tag> = serde_json::from_str(&tags)
+            .map_err(|e| StoreError::Corrupt(format!("tags of a user: {e}")))?;
+        changes.push(Change::PutUser(UserRecord {
+            user_id: row.try_get("user_id")?,
+            account_id: row.try_get("account_id")?,
+            name: row.try_get("name")?,
+            path: row.try_get("path")?,
+            created: from_unix(row.try_get("created")?)?,
+            permissions_boundary: row.try_get("permissions_boundary")?,
+            tags,
+        }));
+    }
+    for row in sqlx::query(
+        "SELECT group_id, account_id, name, path, created FROM groups \
+             ORDER BY account_id, name_lower",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        changes.push(Change::PutGroup(GroupRecord {
+            group_id: row.try_get("group_id")?,
+            account_id: row.try_get("account_id")?,
+            name: row.try_get("name")?,
+            path: row.try_get("path")?,
+            created: from_unix(row.try_get("created")?)?,
+        }));
+    }
+    for row in sqlx::query("SELECT group_id, user_id FROM group_members ORDER BY group_id")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        changes.push(Change::AddMember(Membership {
+            group_id: row.try_get("group_id")?,
+            user_id: row.try_get("user_id")?,
+        }));
+    }
+    for row in sqlx::query(
+        "SELECT access_key_id, account_id, owner_user_id, sealed_secret, active, created, \
+             last_used, last_used_service, last_used_region FROM access_keys \
+             ORDER BY created, access_key_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let last_used = match row.try_get::<Option<i64>, _>("last_used")? {
+            Some(t) => Some(KeyUse {
+                time: from_unix(t)?,
+                service: row
+                    .try_get::<Option<String>, _>("last_used_service")?
+                    .unwrap_or_default(),
+                region: row
+                    .try_get::<Option<String>, _>("last_used_region")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        };
+        changes.push(Change::PutAccessKey(AccessKeyRecord {
+            access_key_id: row.try_get("access_key_id")?,
+            account_id: row.try_get("account_id")?,
+            owner_user_id: row.try_get("owner_user_id")?,
+            sealed_secret: row.try_get("sealed_secret")?,
+            active: row.try_get::<i64, _>("active")? != 0,
+            created: from_unix(row.try_get("created")?)?,
+            last_used,
+        }));
+    }
+    let mut objects = Vec::new();
+    for row in sqlx::query("SELECT kind, id, body FROM objects")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let kind: String = row.try_get("kind")?;
+        let id: String = row.try_get("id")?;
+        let kind = ObjectKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("object kind `{kind}`")))?;
+        let body: String = row.try_get("body")?;
+        let object = Object::from_json(kind, &body)
+            .map_err(|e| StoreError::Corrupt(format!("{} `{id}`: {e}", kind.as_str())))?;
+        objects.push((kind, id, object));
+    }
+    // What refers to something loads after it.
+    objects.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    changes.extend(objects.into_iter().map(|(_, _, o)| Change::PutObject(o)));
+    for row in sqlx::query(
+        "SELECT account_id, owner_kind, owner_id, name, document FROM inline_policies \
+             ORDER BY owner_kind, owner_id, name_lower",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let kind: String = row.try_get("owner_kind")?;
+        let id: String = row.try_get("owner_id")?;
+        let owner = match kind.as_str() {
+            "user" => PolicyOwner::User(id),
+            "group" => PolicyOwner::Group(id),
+            "role" => PolicyOwner::Role(id),
+            other => return Err(StoreError::Corrupt(format!("policy owner kind `{other}`"))),
+        };
+        changes.push(Change::PutInlinePolicy(InlinePolicyRecord {
+            account_id: row.try_get("account_id")?,
+            owner,
+            name: row.try_get("name")?,
+            document: row.try_get("document")?,
+        }));
+    }
+    Ok(changes)
 }
 
 impl SqliteStore {
@@ -239,108 +349,27 @@ impl SqliteStore {
     }
 
     async fn query_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>, StoreError> {
-        let mut sql = String::from(
-            "SELECT seq, event_time, account_id, principal_arn, event_name, error_code, body, \
-             prev_hash, hash FROM audit_events WHERE 1 = 1",
-        );
-        if filter.principal_arn.is_some() {
-            sql.push_str(" AND principal_arn = ?");
-        }
-        if filter.event_name.is_some() {
-            sql.push_str(" AND event_name = ?");
-        }
-        if filter.errors_only {
-            sql.push_str(" AND error_code IS NOT NULL");
-        }
-        if filter.since_ms.is_some() {
-            sql.push_str(" AND event_time >= ?");
-        }
-        if filter.until_ms.is_some() {
-            sql.push_str(" AND event_time <= ?");
-        }
-        if filter.account_id.is_some() {
-            sql.push_str(" AND account_id = ?");
-        }
-        if filter.after_seq.is_some() {
-            sql.push_str(" AND seq > ?");
-        }
-        sql.push_str(" ORDER BY seq");
-        if filter.limit.is_some() {
-            sql.push_str(" LIMIT ?");
-        }
+        let (sql, binds) = audit::select(filter, |_| "?".to_owned());
         let mut query = sqlx::query(&sql);
-        if let Some(v) = &filter.principal_arn {
-            query = query.bind(v);
-        }
-        if let Some(v) = &filter.event_name {
-            query = query.bind(v);
-        }
-        if let Some(v) = filter.since_ms {
-            query = query.bind(v);
-        }
-        if let Some(v) = filter.until_ms {
-            query = query.bind(v);
-        }
-        if let Some(v) = &filter.account_id {
-            query = query.bind(v);
-        }
-        if let Some(v) = filter.after_seq {
-            query = query.bind(v);
-        }
-        if let Some(v) = filter.limit {
-            query = query.bind(i64::from(v));
+        for bind in binds {
+            query = match bind {
+                audit::Bind::Text(v) => query.bind(v),
+                audit::Bind::Int(v) => query.bind(v),
+            };
         }
         let rows = query.fetch_all(&self.pool).await?;
-        rows.iter().map(audit_row).collect()
+        Ok(rows.iter().map(audit::row).collect::<Result<_, _>>()?)
     }
 
-    async fn verify_chain(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+    async fn head(&self) -> Result<Option<(i64, String)>, StoreError> {
+        sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_optional(&self.pool)
             .await?
             .map(|row| -> Result<(i64, String), StoreError> {
                 Ok((row.try_get("seq")?, row.try_get("hash")?))
             })
-            .transpose()?;
-        let mut verifier = ChainVerifier::default();
-        // In pages, so a long trail is checked in bounded memory.
-        let mut after = i64::MIN;
-        loop {
-            let page = sqlx::query(
-                "SELECT seq, event_time, account_id, principal_arn, event_name, error_code, \
-                 body, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 10000",
-            )
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
-            let Some(last) = page.last() else {
-                break;
-            };
-            after = last.try_get("seq")?;
-            for row in &page {
-                if let Err(broken) = verifier.next(&audit_row(row)?) {
-                    return Ok(Err(broken));
-                }
-            }
-        }
-        Ok(verifier.finish(head))
+            .transpose()
     }
-}
-
-fn audit_row(row: &sqlx::sqlite::SqliteRow) -> Result<AuditRow, StoreError> {
-    Ok(AuditRow {
-        seq: row.try_get("seq")?,
-        record: AuditRecord {
-            time_ms: row.try_get("event_time")?,
-            account_id: row.try_get("account_id")?,
-            principal_arn: row.try_get("principal_arn")?,
-            event_name: row.try_get("event_name")?,
-            error_code: row.try_get("error_code")?,
-            body: row.try_get("body")?,
-        },
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
 }
 
 impl Store for SqliteStore {
@@ -352,26 +381,32 @@ impl Store for SqliteStore {
         Box::pin(self.query_audit(filter))
     }
 
-    fn verify_audit(&self) -> StoreFuture<'_, Result<u64, ChainBreak>> {
-        Box::pin(self.verify_chain())
+    fn audit_head(&self) -> StoreFuture<'_, Option<(i64, String)>> {
+        Box::pin(self.head())
     }
 
-    fn load(&self) -> StoreFuture<'_, Vec<Change>> {
-        Box::pin(self.load_all())
+    fn snapshot(&self) -> StoreFuture<'_, Snapshot> {
+        Box::pin(self.load_snapshot())
     }
 
-    fn commit<'a>(&'a self, changes: &'a [Change]) -> StoreFuture<'a, ()> {
-        Box::pin(self.commit_all(changes))
+    fn begin_write(&self, position: i64) -> StoreFuture<'_, (Box<dyn WriteTxn>, Feed)> {
+        Box::pin(self.begin(position))
     }
-}
 
-/// A unique-constraint failure means another writer got there first.
-fn conflict(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.message().to_owned())
-        }
-        _ => StoreError::Database(e),
+    fn changes_since(&self, position: i64) -> StoreFuture<'_, Feed> {
+        Box::pin(self.read_feed(position))
+    }
+
+    fn wait_for_changes(&self, timeout: Duration) -> StoreFuture<'_, ()> {
+        // Nobody else writes to an embedded database.
+        Box::pin(async move {
+            tokio::time::sleep(timeout).await;
+            Ok(())
+        })
+    }
+
+    fn shared(&self) -> bool {
+        false
     }
 }
 

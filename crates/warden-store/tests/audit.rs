@@ -1,10 +1,50 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The audit trail on SQLite: appends chain, queries filter, and tampering with the file —
-//! a changed, removed or reordered event, or a cut end — is found at its position.
+//! The audit trail on SQLite and PostgreSQL: appends chain, queries filter, and editing the
+//! database behind Warden's back — a changed, removed or reordered event, or a cut end — is
+//! found at its position.
 
-use std::path::Path;
+use std::sync::Arc;
 
+use warden_store::testing::TestDatabase;
 use warden_store::*;
+
+/// Runs each check once per backend (PostgreSQL when `WARDEN_TEST_POSTGRES` names a server).
+macro_rules! on_both {
+    ($($check:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    let db = super::TestDatabase::sqlite();
+                    super::$check(&db).await;
+                    db.drop_database().await.unwrap();
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    let Some(db) = super::TestDatabase::postgres().await.unwrap() else {
+                        eprintln!("WARDEN_TEST_POSTGRES is not set: PostgreSQL not tested");
+                        return;
+                    };
+                    super::$check(&db).await;
+                    db.drop_database().await.unwrap();
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    appends_chain_and_queries_filter,
+    a_changed_event_is_found,
+    a_removed_event_is_found,
+    reordered_events_are_found,
+    a_cut_end_is_found,
+    an_empty_trail_verifies,
+);
 
 fn event(i: i64, name: &str, principal: &str, error: Option<&str>) -> AuditRecord {
     AuditRecord {
@@ -17,8 +57,8 @@ fn event(i: i64, name: &str, principal: &str, error: Option<&str>) -> AuditRecor
     }
 }
 
-async fn store_with_events(path: &Path) -> SqliteStore {
-    let store = SqliteStore::open(path).await.unwrap();
+async fn store_with_events(db: &TestDatabase) -> Arc<dyn Store> {
+    let store = db.open().await.unwrap();
     let alice = "arn:aws:iam::123456789012:user/alice";
     let bob = "arn:aws:iam::123456789012:user/bob";
     store
@@ -42,18 +82,20 @@ async fn store_with_events(path: &Path) -> SqliteStore {
     store
 }
 
-async fn raw(path: &Path, sql: &str) {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
-        .await
-        .unwrap();
-    sqlx::query(sql).execute(&pool).await.unwrap();
-    pool.close().await;
+async fn an_empty_trail_verifies(db: &TestDatabase) {
+    let store = db.open().await.unwrap();
+    assert_eq!(store.verify_audit().await.unwrap(), Ok(0));
+    assert!(
+        store
+            .audit_events(&AuditFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
-#[tokio::test]
-async fn appends_chain_and_queries_filter() {
-    let dir = tempdir();
-    let store = store_with_events(&dir.join("w.db")).await;
+async fn appends_chain_and_queries_filter(db: &TestDatabase) {
+    let store = store_with_events(db).await;
     assert_eq!(store.verify_audit().await.unwrap(), Ok(5));
     let all = store.audit_events(&AuditFilter::default()).await.unwrap();
     assert_eq!(
@@ -101,50 +143,39 @@ async fn appends_chain_and_queries_filter() {
     assert_eq!(seqs, [3, 4]);
 }
 
-async fn broken_at(sql: &str) -> i64 {
-    let dir = tempdir();
-    let path = dir.join("w.db");
-    drop(store_with_events(&path).await);
-    raw(&path, sql).await;
-    let store = SqliteStore::open(&path).await.unwrap();
+async fn broken_at(db: &TestDatabase, sql: &str) -> i64 {
+    drop(store_with_events(db).await);
+    db.execute(sql).await.unwrap();
+    let store = db.open().await.unwrap();
     store.verify_audit().await.unwrap().unwrap_err().position
 }
 
-#[tokio::test]
-async fn a_changed_event_is_found() {
-    let at = broken_at(r#"UPDATE audit_events SET body = '{"eventName":"Nothing"}' WHERE seq = 3"#)
-        .await;
+async fn a_changed_event_is_found(db: &TestDatabase) {
+    let at = broken_at(
+        db,
+        r#"UPDATE audit_events SET body = '{"eventName":"Nothing"}' WHERE seq = 3"#,
+    )
+    .await;
     assert_eq!(at, 3);
 }
 
-#[tokio::test]
-async fn a_removed_event_is_found() {
-    assert_eq!(broken_at("DELETE FROM audit_events WHERE seq = 2").await, 2);
+async fn a_removed_event_is_found(db: &TestDatabase) {
+    assert_eq!(
+        broken_at(db, "DELETE FROM audit_events WHERE seq = 2").await,
+        2
+    );
 }
 
-#[tokio::test]
-async fn reordered_events_are_found() {
+async fn reordered_events_are_found(db: &TestDatabase) {
     let swap = "UPDATE audit_events SET body = CASE seq WHEN 2 THEN \
                 (SELECT body FROM audit_events WHERE seq = 3) ELSE \
                 (SELECT body FROM audit_events WHERE seq = 2) END WHERE seq IN (2, 3)";
-    assert_eq!(broken_at(swap).await, 2);
+    assert_eq!(broken_at(db, swap).await, 2);
 }
 
-#[tokio::test]
-async fn a_cut_end_is_found() {
-    assert_eq!(broken_at("DELETE FROM audit_events WHERE seq = 5").await, 5);
-}
-
-/// A fresh directory under the system's temporary directory.
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "warden-audit-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+async fn a_cut_end_is_found(db: &TestDatabase) {
+    assert_eq!(
+        broken_at(db, "DELETE FROM audit_events WHERE seq = 5").await,
+        5
+    );
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use warden_store::{AuditFilter, SqliteStore, Store};
+use warden_store::{AuditFilter, PostgresStore, SqliteStore, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -26,7 +26,7 @@ pub struct StoreArgs {
     /// The data directory of a single-node server (its `warden.db`).
     #[arg(long, env = "WARDEN_DATA")]
     data: Option<PathBuf>,
-    /// A database URL (`sqlite:PATH`).
+    /// A database URL (`postgres://…` or `sqlite:PATH`).
     #[arg(long, env = "WARDEN_DATABASE_URL")]
     database: Option<String>,
 }
@@ -94,6 +94,13 @@ async fn open(args: &StoreArgs) -> anyhow::Result<Arc<dyn Store>> {
                 .await
                 .with_context(|| format!("cannot open `{url}`"))?,
         )),
+        (None, Some(url)) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(
+                PostgresStore::connect(url)
+                    .await
+                    .with_context(|| format!("cannot connect to `{url}`"))?,
+            ))
+        }
         (None, Some(url)) => bail!("unsupported database URL `{url}`"),
         (None, None) => bail!("give --data DIR or --database URL"),
     }

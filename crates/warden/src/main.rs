@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod account;
 mod audit;
+mod backup;
 mod policy;
 mod serve;
 
@@ -25,9 +26,13 @@ enum Command {
     /// The audit trail: query events, verify the hash chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Copy the embedded database to a file, consistently, while the server runs.
+    Backup(backup::BackupArgs),
     /// Offline policy tools: validate documents, simulate requests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Put a `warden backup` file back as the embedded database (the server stopped).
+    Restore(backup::RestoreArgs),
     /// Run the IAM/STS service: the AWS Query API on one HTTP endpoint.
     Serve(serve::ServeArgs),
 }
@@ -37,7 +42,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Account(command) => account::run(command),
         Command::Audit(command) => audit::run(command),
+        Command::Backup(args) => backup::backup(args),
         Command::Policy(command) => policy::run(command),
+        Command::Restore(args) => backup::restore(args),
         Command::Serve(args) => serve::run(args),
     };
     match result {

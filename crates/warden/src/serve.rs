@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use warden_core::dev::{self, DevOptions, DevWorlds, Seed};
 use warden_core::{Config, Core, MasterKey, Quotas};
 use warden_server::Backend;
-use warden_store::{SqliteStore, Store};
+use warden_store::{PostgresStore, SqliteStore, Store};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -24,7 +24,9 @@ pub struct ServeArgs {
     /// Directory for the embedded database and the generated master key.
     #[arg(long, env = "WARDEN_DATA", default_value = "warden-data")]
     data: PathBuf,
-    /// Database URL instead of the embedded one under `--data` (`sqlite:PATH`).
+    /// Database URL instead of the embedded one under `--data`: `postgres://USER@HOST/DB` for
+    /// several nodes on one PostgreSQL database (no data directory then; the master key must be
+    /// given), or `sqlite:PATH`.
     #[arg(long, env = "WARDEN_DATABASE_URL")]
     database: Option<String>,
     /// The first account's 12-digit id, used when the data is empty (random otherwise).
@@ -96,26 +98,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.dev {
         return serve_dev(args).await;
     }
-    std::fs::create_dir_all(&args.data)
-        .with_context(|| format!("cannot create data directory `{}`", args.data.display()))?;
-    // Before the store: opening it creates the database file the key check looks for.
-    let master_key = load_master_key(args.master_key_file.as_deref(), &args.data)?;
-    let store: Arc<dyn Store> = match &args.database {
-        None => Arc::new(
-            SqliteStore::open(&args.data.join("warden.db"))
-                .await
-                .context("cannot open the embedded database")?,
-        ),
-        Some(url) if url.starts_with("sqlite:") => Arc::new(
-            SqliteStore::open_url(url)
-                .await
-                .with_context(|| format!("cannot open `{url}`"))?,
-        ),
-        Some(url) => bail!(
-            "unsupported database URL `{url}`: this build supports `sqlite:` URLs (PostgreSQL \
-             support is not built yet)"
-        ),
-    };
+    let (store, master_key) = open_store(&args).await?;
     let config = Config {
         account_id: args.account_id.clone(),
         root_key: root_key_from_env()?,
@@ -123,6 +106,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         oidc_fetcher: Some(warden_server::HttpFetcher::shared()?),
         ..Config::default()
     };
+    let shared = store.shared();
     let (core, created) = Core::open(store, master_key, config, OffsetDateTime::now_utc())
         .await
         .context("cannot start the service")?;
@@ -155,12 +139,76 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         })
     };
+    // Other nodes write to a shared database: follow their changes.
+    let follower = shared.then(|| {
+        let core = Arc::clone(&core);
+        tokio::spawn(async move { core.follow_changes().await })
+    });
     warden_server::serve(Arc::clone(&core), listener, shutdown_signal())
         .await
         .context("the HTTP server failed")?;
     flusher.abort();
+    if let Some(follower) = follower {
+        follower.abort();
+    }
     core.flush_key_uses().await;
     Ok(())
+}
+
+/// The store `--data`/`--database` name, and the master key that goes with it.
+async fn open_store(args: &ServeArgs) -> anyhow::Result<(Arc<dyn Store>, MasterKey)> {
+    match &args.database {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            // Nodes share the database and so the key: nothing is generated or kept locally.
+            let master_key = given_master_key(args.master_key_file.as_deref())?.context(
+                "with a PostgreSQL --database, give the master key (the same on every node) \
+                 with WARDEN_MASTER_KEY or --master-key-file",
+            )?;
+            let store = PostgresStore::connect(url)
+                .await
+                .with_context(|| format!("cannot open the database at `{}`", redact(url)))?;
+            Ok((Arc::new(store), master_key))
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            std::fs::create_dir_all(&args.data).with_context(|| {
+                format!("cannot create data directory `{}`", args.data.display())
+            })?;
+            let master_key = load_master_key(args.master_key_file.as_deref(), &args.data)?;
+            let store = SqliteStore::open_url(url)
+                .await
+                .with_context(|| format!("cannot open `{url}`"))?;
+            Ok((Arc::new(store), master_key))
+        }
+        Some(url) => bail!(
+            "unsupported database URL `{}`: use `postgres://…` or `sqlite:PATH`",
+            redact(url)
+        ),
+        None => {
+            std::fs::create_dir_all(&args.data).with_context(|| {
+                format!("cannot create data directory `{}`", args.data.display())
+            })?;
+            // Before the store: opening it creates the database file the key check looks for.
+            let master_key = load_master_key(args.master_key_file.as_deref(), &args.data)?;
+            let store = SqliteStore::open(&args.data.join("warden.db"))
+                .await
+                .context("cannot open the embedded database")?;
+            Ok((Arc::new(store), master_key))
+        }
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// `serve --dev`: everything in memory; see [`warden_core::dev`].
@@ -294,15 +342,23 @@ fn decode_key(text: &str, from: &str) -> anyhow::Result<MasterKey> {
     MasterKey::from_bytes(&bytes).with_context(|| format!("the master key in {from}"))
 }
 
-/// `WARDEN_MASTER_KEY`, else `--master-key-file`, else `DATA/master.key` (created, mode 0600).
-fn load_master_key(file: Option<&Path>, data: &Path) -> anyhow::Result<MasterKey> {
+/// `WARDEN_MASTER_KEY`, else `--master-key-file`, else none.
+fn given_master_key(file: Option<&Path>) -> anyhow::Result<Option<MasterKey>> {
     if let Ok(text) = std::env::var("WARDEN_MASTER_KEY") {
-        return decode_key(&text, "WARDEN_MASTER_KEY");
+        return decode_key(&text, "WARDEN_MASTER_KEY").map(Some);
     }
     if let Some(file) = file {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read master key file `{}`", file.display()))?;
-        return decode_key(&text, &file.display().to_string());
+        return decode_key(&text, &file.display().to_string()).map(Some);
+    }
+    Ok(None)
+}
+
+/// `WARDEN_MASTER_KEY`, else `--master-key-file`, else `DATA/master.key` (created, mode 0600).
+fn load_master_key(file: Option<&Path>, data: &Path) -> anyhow::Result<MasterKey> {
+    if let Some(key) = given_master_key(file)? {
+        return Ok(key);
     }
     let path = data.join("master.key");
     match std::fs::read_to_string(&path) {
