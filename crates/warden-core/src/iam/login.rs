@@ -41,16 +41,17 @@ pub(crate) async fn verify(password: String, phc: String) -> bool {
 pub(crate) enum CurrentPassword {
     /// Given with the request (`ChangePassword`): verified here.
     Given(String),
-    /// Verified earlier by the sign-in flow, for the password set at this instant (a sealed
-    /// sign-in challenge says so); a password changed since no longer matches.
-    VerifiedAt(OffsetDateTime),
+    /// Verified earlier by the sign-in flow, for the password with this fingerprint
+    /// ([`crate::signin::fingerprint`], from a sealed sign-in challenge); a password changed
+    /// since no longer matches.
+    Verified(String),
 }
 
 impl std::fmt::Debug for CurrentPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CurrentPassword::Given(_) => f.write_str("Given(<redacted>)"),
-            CurrentPassword::VerifiedAt(at) => f.debug_tuple("VerifiedAt").field(at).finish(),
+            CurrentPassword::Verified(_) => f.write_str("Verified(<fingerprint>)"),
         }
     }
 }
@@ -272,8 +273,8 @@ impl Core {
         };
         let proven = match current_password {
             CurrentPassword::Given(old) => verify(old, current.password_hash.clone()).await,
-            CurrentPassword::VerifiedAt(changed) => {
-                changed.unix_timestamp() == current.password_changed.unix_timestamp()
+            CurrentPassword::Verified(fingerprint) => {
+                crate::signin::fingerprint(&current.password_hash) == fingerprint
             }
         };
         if !proven {

@@ -238,6 +238,14 @@ struct Found {
     mfa_serials: Vec<String>,
 }
 
+/// A short digest of a password hash, carried (sealed) by challenges and sessions to name the
+/// password they proved: every set or change makes a new salted hash, so a new fingerprint.
+pub(crate) fn fingerprint(password_hash: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(password_hash.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
 fn random_token() -> Option<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).ok()?;
@@ -330,7 +338,7 @@ impl Core {
             user_id: found.user_id.clone(),
             user_name: user_name.to_owned(),
             step: Step::Mfa,
-            password_changed: found.profile.password_changed,
+            password: fingerprint(&found.profile.password_hash),
             mfa: false,
             expires: r.now + CHALLENGE_LIFETIME,
         };
@@ -456,8 +464,7 @@ impl Core {
             };
             (profile.clone(), Rules::of(account.password_policy.as_ref()))
         };
-        if profile.password_changed.unix_timestamp() != challenge.password_changed.unix_timestamp()
-        {
+        if fingerprint(&profile.password_hash) != challenge.password {
             return SignInOutcome::Refused(Refusal::ChallengeInvalid);
         }
         // AWS's password policy does not apply to the root user: its password never expires.
@@ -539,7 +546,7 @@ impl Core {
             .set_own_password(
                 &challenge.account_id,
                 challenge.user_id.as_deref(),
-                CurrentPassword::VerifiedAt(challenge.password_changed),
+                CurrentPassword::Verified(challenge.password.clone()),
                 new_password,
                 now,
             )
@@ -561,13 +568,13 @@ impl Core {
             let dir = self.read();
             dir.account(&challenge.account_id)
                 .and_then(|a| a.login_profile(challenge.user_id.as_deref()))
-                .map(|p| p.password_changed)
+                .map(|p| fingerprint(&p.password_hash))
         };
-        let Some(password_changed) = changed else {
+        let Some(password) = changed else {
             return SignInOutcome::Refused(Refusal::Incorrect);
         };
         let challenge = Challenge {
-            password_changed,
+            password,
             ..challenge.clone()
         };
         self.open_console_session(&challenge, challenge.mfa, user_key, now)
@@ -616,7 +623,7 @@ impl Core {
             issued: now,
             expires: now + SESSION_LIFETIME,
             mfa,
-            password_changed: challenge.password_changed,
+            password: challenge.password.clone(),
             csrf,
         };
         match sealed::seal(&self.master_key, &session) {
@@ -639,7 +646,7 @@ impl Core {
             None => (account.root_arn.clone(), None),
         };
         let profile = account.login_profile(session.user_id.as_deref())?;
-        if profile.password_changed.unix_timestamp() != session.password_changed.unix_timestamp() {
+        if fingerprint(&profile.password_hash) != session.password {
             return None;
         }
         let mfa_devices = account

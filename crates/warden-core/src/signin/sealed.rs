@@ -57,10 +57,10 @@ pub struct ConsoleSession {
     pub expires: OffsetDateTime,
     /// Signed in with an MFA code.
     pub mfa: bool,
-    /// When the password the session was opened with was set: changing or removing the
-    /// password ends the sessions opened with the old one.
-    #[serde(with = "time::serde::timestamp")]
-    pub password_changed: OffsetDateTime,
+    /// The fingerprint of the password the session was opened with
+    /// ([`fingerprint`](super::fingerprint)): changing or removing the password ends the
+    /// sessions opened with the old one.
+    pub password: String,
     /// The token the console's forms must carry (cross-site request forgery).
     pub csrf: String,
 }
@@ -109,9 +109,8 @@ pub(crate) struct Challenge {
     /// As typed (the throttle's key and the record's).
     pub user_name: String,
     pub step: Step,
-    /// The password proven, by when it was set: a change meanwhile voids the challenge.
-    #[serde(with = "time::serde::timestamp")]
-    pub password_changed: OffsetDateTime,
+    /// The fingerprint of the password proven: a change meanwhile voids the challenge.
+    pub password: String,
     pub mfa: bool,
     #[serde(with = "time::serde::timestamp")]
     pub expires: OffsetDateTime,
@@ -166,7 +165,7 @@ mod tests {
             issued: OffsetDateTime::UNIX_EPOCH,
             expires,
             mfa: false,
-            password_changed: OffsetDateTime::UNIX_EPOCH,
+            password: "fingerprint".into(),
             csrf: "token".into(),
         }
     }
@@ -192,7 +191,7 @@ mod tests {
             user_id: None,
             user_name: String::new(),
             step: Step::Mfa,
-            password_changed: now,
+            password: "fingerprint".into(),
             mfa: false,
             expires: now + Duration::minutes(5),
         };
