@@ -145,6 +145,11 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
             "{outcome:?}"
         );
     }
+    let long_name = "a".repeat(10_000);
+    assert!(matches!(
+        sign_in(&core, &long_name, PASSWORD, now()).await,
+        SignInOutcome::Refused(Refusal::Incorrect)
+    ));
     let unknown_account = core
         .sign_in(SignInRequest {
             account: "999999999999",

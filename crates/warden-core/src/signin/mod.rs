@@ -213,6 +213,9 @@ fn resolve<'d>(dir: &'d Directory, account: &str) -> Option<&'d Account> {
     })
 }
 
+const MAX_ACCOUNT: usize = 63;
+const MAX_USER_NAME: usize = 64;
+
 /// The user name the record and the throttle use for the root.
 const ROOT_NAME: &str = "<root>";
 
@@ -274,6 +277,17 @@ impl Core {
 
     /// The password step.
     pub async fn sign_in(&self, r: SignInRequest<'_>) -> SignInOutcome {
+        // No account id or alias is longer than 63 characters, no user name than 64: longer
+        // ones name nobody, and are not worth a throttle entry (or a line of that size).
+        let too_long = match r.who {
+            Who::User(name) => name.chars().count() > MAX_USER_NAME,
+            Who::Root => false,
+        };
+        if r.account.len() > MAX_ACCOUNT || too_long {
+            let outcome = SignInOutcome::Refused(Refusal::Incorrect);
+            record_attempt("-", "-", r.source_ip, "password", outcome.code());
+            return outcome;
+        }
         let (found, account_key) = {
             let dir = self.read();
             let account = resolve(&dir, r.account);
