@@ -90,7 +90,9 @@ def stable_step() -> None:
         time.sleep(30 - time.time() % 30 + 0.5)
 
 
-def user_with_mfa(admin) -> tuple[str, pyotp.TOTP]:
+def user_with_mfa(admin) -> tuple[str, pyotp.TOTP, str]:
+    """A user with a password and an enabled device: its name, its codes, and the code it was
+    enabled with (used up: never accepted again)."""
     name = user_with_password(admin)
     device = admin.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
     totp = pyotp.TOTP(device["Base32StringSeed"].decode())
@@ -98,7 +100,7 @@ def user_with_mfa(admin) -> tuple[str, pyotp.TOTP]:
     now = time.time()
     admin.enable_mfa_device(UserName=name, SerialNumber=device["SerialNumber"],
                             AuthenticationCode1=totp.at(now - 30), AuthenticationCode2=totp.at(now))
-    return name, totp
+    return name, totp, totp.at(now)
 
 
 def next_code(totp: pyotp.TOTP) -> str:
@@ -163,11 +165,11 @@ def test_a_bad_password_and_an_unknown_user_get_the_same_error(signin_server, ad
 
 
 def test_a_user_with_mfa_is_asked_for_a_code(signin_server, admin, page):
-    name, totp = user_with_mfa(admin)
+    name, totp, used = user_with_mfa(admin)
     sign_in(page, signin_server, name, PASSWORD)
     page.wait_for_selector("#code")
     # The code the device was enabled with is used up; a wrong code is refused on the same page.
-    page.fill("#code", totp.at(time.time()))
+    page.fill("#code", used)
     page.click("#submit")
     assert error_text(page) == "Your authentication information is incorrect. Please try again."
     page.fill("#code", next_code(totp))
@@ -334,17 +336,18 @@ def test_json_wrong_password_is_a_generic_401(signin_server, admin):
 
 
 def test_json_mfa_step_with_challenge_or_code_up_front(signin_server, admin):
-    name, totp = user_with_mfa(admin)
+    name, totp, used = user_with_mfa(admin)
     first = api(signin_server, {"user_name": name, "password": PASSWORD})
     assert first.json()["outcome"] == "mfa_required"
     challenge = first.json()["challenge"]
-    wrong = api(signin_server, {"challenge": challenge, "mfa_code": totp.at(time.time())})
+    wrong = api(signin_server, {"challenge": challenge, "mfa_code": used})
     assert (wrong.status_code, wrong.json()["outcome"]) == (401, "incorrect")
-    done = api(signin_server, {"challenge": challenge, "mfa_code": next_code(totp)})
+    code = next_code(totp)
+    done = api(signin_server, {"challenge": challenge, "mfa_code": code})
     assert (done.status_code, done.json()["outcome"], done.json()["mfa"]) == (200, "signed_in", True)
     session_cookie(done)
     # The same code twice is refused (replay), even with the password given again.
-    again = api(signin_server, {"user_name": name, "password": PASSWORD, "mfa_code": next_code(totp)})
+    again = api(signin_server, {"user_name": name, "password": PASSWORD, "mfa_code": code})
     assert again.json()["outcome"] == "incorrect"
 
 
