@@ -261,11 +261,6 @@ impl Core {
         self.sign_in_throttle.set_limits(limits);
     }
 
-    /// The id of the account a sign-in URL names (id or alias), if it exists.
-    pub fn sign_in_account(&self, account: &str) -> Option<String> {
-        resolve(&self.read(), account).map(|a| a.id().to_owned())
-    }
-
     /// Refuses the attempt if its keys are throttled or locked out.
     fn gate(&self, keys: &[Key], now: OffsetDateTime) -> Option<Refusal> {
         match self.sign_in_throttle.check(keys, now) {
