@@ -491,3 +491,53 @@ fn base32_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+#[tokio::test]
+async fn finished_attempts_are_console_login_records_in_the_audit_trail() {
+    let core = core().await;
+    user_with_password(&core, "ivan", false).await;
+    let _ = sign_in(&core, "ivan", "Wrong-Horse-1", now()).await;
+    let _ = sign_in(&core, "nobody", PASSWORD, now()).await;
+    let SignInOutcome::SignedIn(_) = sign_in(&core, "ivan", PASSWORD, now()).await else {
+        panic!("not signed in");
+    };
+    let rows = core
+        .audit_events(&warden_store::AuditFilter {
+            event_name: Some("ConsoleLogin".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let bodies: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| serde_json::from_str(&r.record.body).unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    let summary: Vec<(&str, &str, &str)> = bodies
+        .iter()
+        .map(|b| {
+            (
+                b["userIdentity"]["userName"].as_str().unwrap(),
+                b["responseElements"]["ConsoleLogin"].as_str().unwrap(),
+                b["sourceIPAddress"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("ivan", "Failure", "192.0.2.10"),
+            ("HIDDEN_DUE_TO_SECURITY_REASONS", "Failure", "192.0.2.10"),
+            ("ivan", "Success", "192.0.2.10"),
+        ]
+    );
+    for body in &bodies {
+        assert_eq!(body["eventSource"], "signin.amazonaws.com");
+        assert_eq!(body["eventType"], "AwsConsoleSignIn");
+        assert_eq!(body["recipientAccountId"], ACCOUNT);
+        let text = body.to_string();
+        assert!(!text.contains(PASSWORD) && !text.contains("Wrong-Horse-1"));
+    }
+    assert_eq!(bodies[0]["errorMessage"], "Failed authentication");
+    assert_eq!(bodies[2]["additionalEventData"]["MFAUsed"], "No");
+}

@@ -5,7 +5,7 @@
 //! Between steps the browser carries a sealed [`Challenge`](sealed::Challenge); the session is
 //! a sealed [`ConsoleSession`]. Nothing of either is stored. Failed passwords and codes are
 //! counted per user and per source address ([`throttle`]); every attempt, whatever its
-//! outcome, is recorded by [`record_attempt`] — the one place that does.
+//! outcome, is recorded by `Core::recorded` — the one place that does.
 
 mod root_mfa;
 pub mod sealed;
@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use warden_protocol::iam::errors;
 use warden_store::{Change, LoginProfileRecord, MfaOwner, Object};
@@ -182,27 +183,36 @@ pub struct ConsoleIdentity {
     pub mfa_devices: Vec<String>,
 }
 
-/// Records one sign-in attempt: who, where from, which step, and how it ended (never a
-/// password or code). This is the only place attempts are recorded; the audit trail reads
-/// these events (`target: warden::signin`).
-pub fn record_attempt(
-    account: &str,
-    user: &str,
+/// One attempt at one step, for its record.
+struct Attempt<'a> {
+    /// The account's id (or, when it names no account, what was typed; `-` for nothing).
+    account: &'a str,
+    /// The user name as typed, or [`ROOT_NAME`].
+    user: &'a str,
     source_ip: Option<IpAddr>,
     step: &'static str,
-    outcome: &'static str,
-) {
-    let source_ip = source_ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
+    now: OffsetDateTime,
+}
+
+/// The log line of an attempt (never a password or code); the durable record is the audit
+/// trail's, written by [`Core::recorded`].
+fn trace_attempt(a: &Attempt<'_>, outcome: &'static str) {
+    let source_ip = a
+        .source_ip
+        .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
     tracing::info!(
         target: "warden::signin",
-        account,
-        user,
+        account = a.account,
+        user = a.user,
         source_ip,
-        step,
+        step = a.step,
         outcome,
         "sign-in attempt"
     );
 }
+
+/// What CloudTrail writes in place of a user name that does not exist.
+const HIDDEN_USER: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
 /// The account a sign-in URL names: its id or its alias.
 fn resolve<'d>(dir: &'d Directory, account: &str) -> Option<&'d Account> {
@@ -261,6 +271,74 @@ impl Core {
         self.sign_in_throttle.set_limits(limits);
     }
 
+    /// Records one attempt — the only place attempts are recorded: a `warden::signin` log
+    /// line always, and, when the attempt names an account this server holds and ends the
+    /// sign-in (signed in, or refused), a CloudTrail `ConsoleLogin` record in the audit trail.
+    /// A record that cannot be written turns the outcome into `Unavailable`: no sign-in goes
+    /// unrecorded.
+    async fn recorded(&self, a: &Attempt<'_>, outcome: SignInOutcome) -> SignInOutcome {
+        trace_attempt(a, outcome.code());
+        let (success, mfa) = match &outcome {
+            SignInOutcome::SignedIn(s) => (true, s.session.mfa),
+            SignInOutcome::Refused(_) => (false, a.step == "mfa"),
+            SignInOutcome::MfaRequired { .. } | SignInOutcome::PasswordChangeRequired { .. } => {
+                return outcome;
+            }
+        };
+        let identity = {
+            let dir = self.read();
+            let Some(account) = dir.account(a.account) else {
+                return outcome;
+            };
+            let id = account.id();
+            if a.user == ROOT_NAME {
+                json!({"type": "Root", "principalId": id, "arn": account.root_arn, "accountId": id})
+            } else {
+                match account.user(a.user) {
+                    Some(u) => json!({"type": "IAMUser", "principalId": u.record.user_id,
+                                      "arn": u.arn, "accountId": id,
+                                      "userName": u.record.name}),
+                    None => json!({"type": "IAMUser", "accountId": id, "userName": HIDDEN_USER}),
+                }
+            }
+        };
+        let failure = match &outcome {
+            SignInOutcome::Refused(Refusal::Incorrect) => Some("Failed authentication".to_owned()),
+            SignInOutcome::Refused(r) => Some(r.message()),
+            _ => None,
+        };
+        let request_id = crate::ids::request_id();
+        let event = crate::audit::ApiEvent {
+            time: a.now,
+            source: "signin.amazonaws.com",
+            name: "ConsoleLogin",
+            region: "us-east-1",
+            source_ip: a.source_ip,
+            user_agent: None,
+            caller: None,
+            unauthenticated: Some(identity),
+            request_parameters: None,
+            response_elements: Some(
+                json!({"ConsoleLogin": if success { "Success" } else { "Failure" }}),
+            ),
+            error: failure.as_deref().map(|m| ("", m)),
+            request_id: &request_id,
+            event_type: "AwsConsoleSignIn",
+            recipient_account: Some(a.account),
+            additional_event_data: Some(json!({
+                "LoginTo": "/console",
+                "MobileVersion": "No",
+                "MFAUsed": if mfa { "Yes" } else { "No" },
+                "WardenStep": a.step,
+                "WardenOutcome": outcome.code(),
+            })),
+        };
+        match self.audit(event).await {
+            Ok(()) => outcome,
+            Err(_) => SignInOutcome::Refused(Refusal::Unavailable),
+        }
+    }
+
     /// Refuses the attempt if its keys are throttled or locked out.
     fn gate(&self, keys: &[Key], now: OffsetDateTime) -> Option<Refusal> {
         match self.sign_in_throttle.check(keys, now) {
@@ -279,9 +357,16 @@ impl Core {
             Who::Root => false,
         };
         if r.account.len() > MAX_ACCOUNT || too_long {
-            let outcome = SignInOutcome::Refused(Refusal::Incorrect);
-            record_attempt("-", "-", r.source_ip, "password", outcome.code());
-            return outcome;
+            let nobody = Attempt {
+                account: "-",
+                user: "-",
+                source_ip: r.source_ip,
+                step: "password",
+                now: r.now,
+            };
+            return self
+                .recorded(&nobody, SignInOutcome::Refused(Refusal::Incorrect))
+                .await;
         }
         let (found, account_key) = {
             let dir = self.read();
@@ -310,14 +395,12 @@ impl Core {
             Who::Root => ROOT_NAME,
             Who::User(name) => name,
         };
-        let record = |outcome: &SignInOutcome| {
-            record_attempt(
-                &account_key,
-                user_name,
-                r.source_ip,
-                "password",
-                outcome.code(),
-            );
+        let attempt = Attempt {
+            account: &account_key,
+            user: user_name,
+            source_ip: r.source_ip,
+            step: "password",
+            now: r.now,
         };
         let user_key = Key::user(&account_key, user_name);
         let keys: Vec<Key> = std::iter::once(user_key.clone())
@@ -325,8 +408,7 @@ impl Core {
             .collect();
         if let Some(refusal) = self.gate(&keys, r.now) {
             let outcome = SignInOutcome::Refused(refusal);
-            record(&outcome);
-            return outcome;
+            return self.recorded(&attempt, outcome).await;
         }
         let phc = match &found {
             Some(f) => f.profile.password_hash.clone(),
@@ -338,8 +420,7 @@ impl Core {
             _ => {
                 self.sign_in_throttle.failure(&keys, r.now);
                 let outcome = SignInOutcome::Refused(Refusal::Incorrect);
-                record(&outcome);
-                return outcome;
+                return self.recorded(&attempt, outcome).await;
             }
         };
         let challenge = Challenge {
@@ -357,20 +438,17 @@ impl Core {
                     Ok(challenge) => SignInOutcome::MfaRequired { challenge },
                     Err(_) => SignInOutcome::Refused(Refusal::Unavailable),
                 };
-                record(&outcome);
-                return outcome;
+                return self.recorded(&attempt, outcome).await;
             };
             let outcome = self
                 .check_code(&challenge, &found.mfa_serials, &code, &keys, r.now)
                 .await;
-            record(&outcome);
-            return outcome;
+            return self.recorded(&attempt, outcome).await;
         }
         let outcome = self
             .after_factors(&challenge, false, &user_key, r.now)
             .await;
-        record(&outcome);
-        outcome
+        self.recorded(&attempt, outcome).await
     }
 
     /// The MFA step: the challenge from the password step and a code.
@@ -384,9 +462,16 @@ impl Core {
         let Some(challenge) = sealed::open::<Challenge>(&self.master_key, challenge, now)
             .filter(|c| c.step == Step::Mfa)
         else {
-            let outcome = SignInOutcome::Refused(Refusal::ChallengeInvalid);
-            record_attempt("-", "-", source_ip, "mfa", outcome.code());
-            return outcome;
+            let nobody = Attempt {
+                account: "-",
+                user: "-",
+                source_ip,
+                step: "mfa",
+                now,
+            };
+            return self
+                .recorded(&nobody, SignInOutcome::Refused(Refusal::ChallengeInvalid))
+                .await;
         };
         let keys: Vec<Key> =
             std::iter::once(Key::user(&challenge.account_id, &challenge.user_name))
@@ -409,14 +494,14 @@ impl Core {
                     .await
             }
         };
-        record_attempt(
-            &challenge.account_id,
-            &challenge.user_name,
+        let attempt = Attempt {
+            account: &challenge.account_id,
+            user: &challenge.user_name,
             source_ip,
-            "mfa",
-            outcome.code(),
-        );
-        outcome
+            step: "mfa",
+            now,
+        };
+        self.recorded(&attempt, outcome).await
     }
 
     /// Checks a code against the identity's devices, then goes on to the later steps.
@@ -518,9 +603,16 @@ impl Core {
         let Some(challenge) = sealed::open::<Challenge>(&self.master_key, challenge, now)
             .filter(|c| matches!(c.step, Step::NewPassword(_)))
         else {
-            let outcome = SignInOutcome::Refused(Refusal::ChallengeInvalid);
-            record_attempt("-", "-", source_ip, "new-password", outcome.code());
-            return outcome;
+            let nobody = Attempt {
+                account: "-",
+                user: "-",
+                source_ip,
+                step: "new-password",
+                now,
+            };
+            return self
+                .recorded(&nobody, SignInOutcome::Refused(Refusal::ChallengeInvalid))
+                .await;
         };
         let user_key = Key::user(&challenge.account_id, &challenge.user_name);
         let keys: Vec<Key> = std::iter::once(user_key.clone())
@@ -533,14 +625,14 @@ impl Core {
                     .await
             }
         };
-        record_attempt(
-            &challenge.account_id,
-            &challenge.user_name,
+        let attempt = Attempt {
+            account: &challenge.account_id,
+            user: &challenge.user_name,
             source_ip,
-            "new-password",
-            outcome.code(),
-        );
-        outcome
+            step: "new-password",
+            now,
+        };
+        self.recorded(&attempt, outcome).await
     }
 
     async fn change_at_sign_in(
