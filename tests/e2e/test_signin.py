@@ -8,10 +8,11 @@ pyotp, an independent RFC 6238 implementation.
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import shutil
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pyotp
 import pytest
 import requests
 
-from e2e_support import ACCOUNT_ID, Server, root_client, start_warden, unique
+from e2e_support import ACCOUNT_ID, Server, root_client, start_warden, unique, warden_bin
 
 pytestmark = pytest.mark.warden_only
 
@@ -414,7 +415,7 @@ def test_unknown_accounts_and_bad_paths_get_pages_not_failures(signin_server):
     assert response.json()["outcome"] == "incorrect"
 
 
-def test_failures_slow_down_before_the_lockout(target_kind, tmp_path):
+def test_failures_slow_down_before_the_lockout_and_every_attempt_is_recorded(target_kind, tmp_path):
     if target_kind == "moto":
         pytest.skip("moto has no console sign-in")
     data = tmp_path / "data"
@@ -445,3 +446,15 @@ def test_failures_slow_down_before_the_lockout(target_kind, tmp_path):
     assert outcomes == ["incorrect"] * 3 + ["throttled"], attempts
     assert all('source_ip="127.0.0.1"' in line and 'step="password"' in line for line in attempts), attempts
     assert PASSWORD not in log and "Wrong-Horse-1" not in log
+    # The audit trail holds a ConsoleLogin record of each finished attempt, browser's user agent
+    # and all: the three failures, the two throttled attempts and the other user's success.
+    query = subprocess.run([str(warden_bin()), "audit", "query", "--data", str(data), "--event-name", "ConsoleLogin"],
+                           capture_output=True, text=True, timeout=60, check=True)
+    records = [json.loads(line) for line in query.stdout.splitlines() if line.strip()]
+    seen = [(r["userIdentity"].get("userName"), r["responseElements"]["ConsoleLogin"],
+             r["additionalEventData"]["WardenOutcome"]) for r in records]
+    assert seen == [(name, "Failure", "incorrect")] * 3 + [(name, "Failure", "throttled")] * 2 + [
+        (other, "Success", "signed_in")], seen
+    assert all(r["sourceIPAddress"] == "127.0.0.1" and r["eventSource"] == "signin.amazonaws.com"
+               and r["userAgent"].startswith("python-requests/") for r in records)
+    assert PASSWORD not in query.stdout and "Wrong-Horse-1" not in query.stdout

@@ -95,6 +95,7 @@ async fn sign_in(core: &Core, user: &str, password: &str, now: OffsetDateTime) -
         password: password.into(),
         mfa_code: None,
         source_ip: ip(),
+        user_agent: Some("test"),
         now,
     })
     .await
@@ -157,6 +158,7 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
             password: PASSWORD.into(),
             mfa_code: None,
             source_ip: ip(),
+            user_agent: Some("test"),
             now: now(),
         })
         .await;
@@ -184,6 +186,7 @@ async fn the_account_alias_names_the_account_too() {
             password: PASSWORD.into(),
             mfa_code: None,
             source_ip: ip(),
+            user_agent: Some("test"),
             now: now(),
         })
         .await;
@@ -201,21 +204,21 @@ async fn a_reset_password_must_be_changed_and_the_policy_applies() {
     };
     assert_eq!(reason, ChangeReason::ResetRequired);
     let weak = core
-        .sign_in_new_password(&challenge, "short".into(), ip(), now())
+        .sign_in_new_password(&challenge, "short".into(), ip(), None, now())
         .await;
     let SignInOutcome::Refused(Refusal::PasswordRejected(message)) = weak else {
         panic!("{weak:?}");
     };
     assert_eq!(message, "Password should have a minimum length of 8");
     let SignInOutcome::SignedIn(_) = core
-        .sign_in_new_password(&challenge, "Brand-New-Horse-2".into(), ip(), now())
+        .sign_in_new_password(&challenge, "Brand-New-Horse-2".into(), ip(), None, now())
         .await
     else {
         panic!("not signed in after the change");
     };
     // The challenge was for the old password: it cannot change the password again.
     let again = core
-        .sign_in_new_password(&challenge, "Another-Horse-3".into(), ip(), now())
+        .sign_in_new_password(&challenge, "Another-Horse-3".into(), ip(), None, now())
         .await;
     assert!(matches!(
         again,
@@ -263,7 +266,7 @@ async fn an_expired_password_leads_to_the_change_step() {
     };
     assert_eq!(reason, ChangeReason::Expired);
     assert!(matches!(
-        core.sign_in_new_password(&challenge, "Fresh-Horse-4".into(), ip(), later)
+        core.sign_in_new_password(&challenge, "Fresh-Horse-4".into(), ip(), None, later)
             .await,
         SignInOutcome::SignedIn(_)
     ));
@@ -337,11 +340,12 @@ async fn a_user_with_mfa_needs_a_code_accepted_once() {
     // The code of the step the device was enabled with has been used already.
     let used = totp::code_at(&seed, step);
     assert!(matches!(
-        core.sign_in_mfa(&challenge, &used, ip(), now()).await,
+        core.sign_in_mfa(&challenge, &used, ip(), None, now()).await,
         SignInOutcome::Refused(Refusal::Incorrect)
     ));
     let next = totp::code_at(&seed, step + 1);
-    let SignInOutcome::SignedIn(signed_in) = core.sign_in_mfa(&challenge, &next, ip(), now()).await
+    let SignInOutcome::SignedIn(signed_in) =
+        core.sign_in_mfa(&challenge, &next, ip(), None, now()).await
     else {
         panic!("not signed in");
     };
@@ -349,7 +353,7 @@ async fn a_user_with_mfa_needs_a_code_accepted_once() {
     // A challenge is not a session, and a session is not a challenge.
     assert!(core.console_session(&challenge, now()).is_none());
     assert!(matches!(
-        core.sign_in_mfa(&signed_in.cookie, &next, ip(), now())
+        core.sign_in_mfa(&signed_in.cookie, &next, ip(), None, now())
             .await,
         SignInOutcome::Refused(Refusal::ChallengeInvalid)
     ));
@@ -419,6 +423,7 @@ async fn root_signs_in_and_enrols_an_mfa_device() {
             password: PASSWORD.into(),
             mfa_code: code,
             source_ip: ip(),
+            user_agent: Some("test"),
             now: now(),
         })
     };

@@ -57,6 +57,7 @@ pub struct SignInRequest<'a> {
     /// Given up front by a client that knows the user has MFA (the JSON endpoint allows it).
     pub mfa_code: Option<String>,
     pub source_ip: Option<IpAddr>,
+    pub user_agent: Option<&'a str>,
     pub now: OffsetDateTime,
 }
 
@@ -190,6 +191,7 @@ struct Attempt<'a> {
     /// The user name as typed, or [`ROOT_NAME`].
     user: &'a str,
     source_ip: Option<IpAddr>,
+    user_agent: Option<&'a str>,
     step: &'static str,
     now: OffsetDateTime,
 }
@@ -314,7 +316,7 @@ impl Core {
             name: "ConsoleLogin",
             region: "us-east-1",
             source_ip: a.source_ip,
-            user_agent: None,
+            user_agent: a.user_agent,
             caller: None,
             unauthenticated: Some(identity),
             request_parameters: None,
@@ -361,6 +363,7 @@ impl Core {
                 account: "-",
                 user: "-",
                 source_ip: r.source_ip,
+                user_agent: r.user_agent,
                 step: "password",
                 now: r.now,
             };
@@ -399,6 +402,7 @@ impl Core {
             account: &account_key,
             user: user_name,
             source_ip: r.source_ip,
+            user_agent: r.user_agent,
             step: "password",
             now: r.now,
         };
@@ -457,6 +461,7 @@ impl Core {
         challenge: &str,
         code: &str,
         source_ip: Option<IpAddr>,
+        user_agent: Option<&str>,
         now: OffsetDateTime,
     ) -> SignInOutcome {
         let Some(challenge) = sealed::open::<Challenge>(&self.master_key, challenge, now)
@@ -466,6 +471,7 @@ impl Core {
                 account: "-",
                 user: "-",
                 source_ip,
+                user_agent,
                 step: "mfa",
                 now,
             };
@@ -498,6 +504,7 @@ impl Core {
             account: &challenge.account_id,
             user: &challenge.user_name,
             source_ip,
+            user_agent,
             step: "mfa",
             now,
         };
@@ -598,6 +605,7 @@ impl Core {
         challenge: &str,
         new_password: String,
         source_ip: Option<IpAddr>,
+        user_agent: Option<&str>,
         now: OffsetDateTime,
     ) -> SignInOutcome {
         let Some(challenge) = sealed::open::<Challenge>(&self.master_key, challenge, now)
@@ -607,6 +615,7 @@ impl Core {
                 account: "-",
                 user: "-",
                 source_ip,
+                user_agent,
                 step: "new-password",
                 now,
             };
@@ -629,6 +638,7 @@ impl Core {
             account: &challenge.account_id,
             user: &challenge.user_name,
             source_ip,
+            user_agent,
             step: "new-password",
             now,
         };

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use warden_core::signin::{ChangeReason, SignInOutcome, SignInRequest, Who};
 
-use super::{console_core, retry_after, session_cookie, status_of, web};
+use super::{console_core, retry_after, session_cookie, status_of, user_agent, web};
 use crate::Backend;
 
 fn answer(status: StatusCode, body: &Value, cookies: &[String]) -> Response {
@@ -111,8 +111,14 @@ pub(super) async fn endpoint(
     };
     let outcome = match (challenge, new_password) {
         (Some(challenge), Some(new_password)) => {
-            core.sign_in_new_password(challenge, new_password.to_owned(), source_ip, now)
-                .await
+            core.sign_in_new_password(
+                challenge,
+                new_password.to_owned(),
+                source_ip,
+                user_agent(&headers),
+                now,
+            )
+            .await
         }
         (Some(challenge), None) => {
             let Some(code) = code else {
@@ -121,7 +127,8 @@ pub(super) async fn endpoint(
                     "a `challenge` goes with `mfa_code` or `new_password`",
                 );
             };
-            core.sign_in_mfa(challenge, code, source_ip, now).await
+            core.sign_in_mfa(challenge, code, source_ip, user_agent(&headers), now)
+                .await
         }
         (None, _) => {
             let Some(password) = password else {
@@ -143,6 +150,7 @@ pub(super) async fn endpoint(
                 password: password.to_owned(),
                 mfa_code: code.map(str::to_owned),
                 source_ip,
+                user_agent: user_agent(&headers),
                 now,
             })
             .await

@@ -54,6 +54,12 @@ pub(crate) async fn console_core(backend: &Backend) -> Option<Arc<Core>> {
     }
 }
 
+pub(crate) fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+}
+
 fn unavailable() -> Response {
     pages::message(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -261,6 +267,7 @@ async fn sign_in_submit(
             password: fields.get("password").cloned().unwrap_or_default(),
             mfa_code: None,
             source_ip: Some(peer.ip()),
+            user_agent: user_agent(&headers),
             now,
         })
         .await;
@@ -294,7 +301,7 @@ async fn mfa_submit(
     let code = fields.get("code").map_or("", String::as_str);
     let now = OffsetDateTime::now_utc();
     let outcome = core
-        .sign_in_mfa(challenge, code, Some(peer.ip()), now)
+        .sign_in_mfa(challenge, code, Some(peer.ip()), user_agent(&headers), now)
         .await;
     match next_step(&account, &csrf, outcome) {
         Ok(response) => response,
@@ -359,7 +366,13 @@ async fn new_password_submit(
     }
     let now = OffsetDateTime::now_utc();
     let outcome = core
-        .sign_in_new_password(challenge, new_password, Some(peer.ip()), now)
+        .sign_in_new_password(
+            challenge,
+            new_password,
+            Some(peer.ip()),
+            user_agent(&headers),
+            now,
+        )
         .await;
     match next_step(&account, &csrf, outcome) {
         Ok(response) => response,
