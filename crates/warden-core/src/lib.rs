@@ -21,6 +21,7 @@ mod pagination;
 pub mod password;
 mod seal;
 pub mod session;
+pub mod signin;
 mod sts;
 pub mod totp;
 pub mod web_token;
@@ -275,6 +276,8 @@ pub struct Core {
     first_account: std::sync::OnceLock<String>,
     /// The audit trail's writer.
     audit_log: audit::AuditLog,
+    /// Console sign-in failures, per user and per source address (in memory, per node).
+    sign_in_throttle: signin::Throttle,
 }
 
 impl Core {
@@ -314,6 +317,7 @@ impl Core {
             web_keys: web_token::KeyCache::default(),
             first_account: std::sync::OnceLock::new(),
             audit_log: audit::AuditLog::start(Arc::clone(&store)),
+            sign_in_throttle: signin::Throttle::default(),
         };
         let created = core.bootstrap(&config, now).await?;
         core.check_master_key()?;

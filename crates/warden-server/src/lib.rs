@@ -7,6 +7,7 @@
 
 mod advice;
 mod audit_api;
+mod console;
 mod oidc_fetch;
 mod trail;
 
@@ -56,6 +57,7 @@ pub fn router(backend: impl Into<Backend>) -> Router {
         .route("/_warden/reset", post(reset))
         .route("/v1/policy/lint", post(advice::lint_endpoint))
         .route("/v1/audit/events", post(audit_api::lookup_endpoint))
+        .merge(console::routes())
         .fallback(query_endpoint)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(backend.into())

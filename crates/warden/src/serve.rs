@@ -12,6 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use time::OffsetDateTime;
 use warden_core::dev::{self, DevOptions, DevWorlds, Seed};
+use warden_core::signin::SignInLimits;
 use warden_core::{Config, Core, MasterKey, Quotas};
 use warden_server::Backend;
 use warden_store::{PostgresStore, SqliteStore, Store};
@@ -46,6 +47,17 @@ pub struct ServeArgs {
         value_name = "NAME=VALUE"
     )]
     quotas: Vec<String>,
+    /// Change a console sign-in throttling limit: `NAME=VALUE`, repeatable (comma-separated in
+    /// `WARDEN_SIGNIN_LIMITS`). Names: user-free-failures, user-lockout-failures,
+    /// ip-free-failures, ip-lockout-failures, delay-seconds, max-delay-seconds,
+    /// lockout-seconds, memory-seconds.
+    #[arg(
+        long = "signin-limit",
+        env = "WARDEN_SIGNIN_LIMITS",
+        value_delimiter = ',',
+        value_name = "NAME=VALUE"
+    )]
+    signin_limits: Vec<String>,
     /// Local-development mode: state in memory only, account `123456789012` unless
     /// `--account-id` says otherwise, and any unknown access key (or none) accepted as the
     /// default account's root user without checking its signature. Never expose it.
@@ -70,6 +82,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: a log file or a collector gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -94,6 +108,21 @@ fn parse_quotas(settings: &[String]) -> anyhow::Result<Quotas> {
     Ok(quotas)
 }
 
+fn parse_signin_limits(settings: &[String]) -> anyhow::Result<SignInLimits> {
+    let mut limits = SignInLimits::default();
+    for setting in settings {
+        let (name, value) = setting
+            .split_once('=')
+            .with_context(|| format!("sign-in limit `{setting}` is not NAME=VALUE"))?;
+        let value = value
+            .trim()
+            .parse()
+            .with_context(|| format!("sign-in limit `{setting}`: `{value}` is not a number"))?;
+        limits.set(name.trim(), value)?;
+    }
+    Ok(limits)
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.dev {
         return serve_dev(args).await;
@@ -110,6 +139,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (core, created) = Core::open(store, master_key, config, OffsetDateTime::now_utc())
         .await
         .context("cannot start the service")?;
+    core.set_sign_in_limits(parse_signin_limits(&args.signin_limits)?);
     let core = Arc::new(core);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

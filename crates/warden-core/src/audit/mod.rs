@@ -107,7 +107,8 @@ pub struct ApiEvent<'a> {
     pub unauthenticated: Option<Value>,
     pub request_parameters: Option<Value>,
     pub response_elements: Option<Value>,
-    /// `(errorCode, errorMessage)`.
+    /// `(errorCode, errorMessage)`; an empty code is left out of the record (a failed sign-in)
+    /// but still marks the event as an error for queries.
     pub error: Option<(&'a str, &'a str)>,
     pub request_id: &'a str,
     /// `AwsApiCall`, `AwsConsoleSignIn`, …
@@ -296,7 +297,10 @@ impl Core {
             event.user_agent.map_or(Value::Null, Value::from),
         );
         if let Some((code, message)) = event.error {
-            body.insert("errorCode".into(), code.into());
+            // A failed console sign-in has a message but no code, as in CloudTrail.
+            if !code.is_empty() {
+                body.insert("errorCode".into(), code.into());
+            }
             body.insert("errorMessage".into(), message.into());
         }
         body.insert(

@@ -37,6 +37,25 @@ pub(crate) async fn verify(password: String, phc: String) -> bool {
         .unwrap_or(false)
 }
 
+/// How a password change proves the current password.
+pub(crate) enum CurrentPassword {
+    /// Given with the request (`ChangePassword`): verified here.
+    Given(String),
+    /// Verified earlier by the sign-in flow, for the password with this fingerprint
+    /// ([`crate::signin::fingerprint`], from a sealed sign-in challenge); a password changed
+    /// since no longer matches.
+    Verified(String),
+}
+
+impl std::fmt::Debug for CurrentPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CurrentPassword::Given(_) => f.write_str("Given(<redacted>)"),
+            CurrentPassword::Verified(_) => f.write_str("Verified(<fingerprint>)"),
+        }
+    }
+}
+
 pub(crate) fn policy_violation(message: String) -> ServiceError {
     ServiceError::new(errors::PASSWORD_POLICY_VIOLATION, message)
 }
@@ -214,34 +233,51 @@ impl Core {
                 "Only IAM users can change their own password with ChangePassword.",
             ));
         };
-        self.set_own_password(cx, &user_id, i.old_password, i.new_password, cx.info.now)
-            .await
+        self.set_own_password(
+            &cx.caller.account_id,
+            Some(&user_id),
+            CurrentPassword::Given(i.old_password),
+            i.new_password,
+            cx.info.now,
+        )
+        .await
     }
 
-    /// Changes a user's password given the current one (`ChangePassword`, and the sign-in
-    /// page's change step).
+    /// Changes a user's (or, with `None`, the root's) own password: `ChangePassword`, and the
+    /// sign-in page's change step, which proved the current password before.
     pub(crate) async fn set_own_password(
         &self,
-        cx: &RequestCx,
-        user_id: &str,
-        old_password: String,
+        account_id: &str,
+        user_id: Option<&str>,
+        current_password: CurrentPassword,
         new_password: String,
         now: OffsetDateTime,
     ) -> Result<(), ServiceError> {
         let (name, current, rules) = {
             let dir = self.read();
-            let account = account(&dir, &cx.caller)?;
-            let user = account
-                .user_by_id(user_id)
-                .ok_or_else(ServiceError::internal)?;
-            let name = user.record.name.clone();
+            let account = dir.account(account_id).ok_or_else(ServiceError::internal)?;
+            let name = match user_id {
+                Some(id) => account
+                    .user_by_id(id)
+                    .ok_or_else(ServiceError::internal)?
+                    .record
+                    .name
+                    .clone(),
+                None => account.id().to_owned(),
+            };
             let profile = account
-                .login_profile(Some(user_id))
+                .login_profile(user_id)
                 .ok_or_else(|| no_such_profile(&name))?
                 .clone();
             (name, profile, Rules::of(account.password_policy.as_ref()))
         };
-        if !verify(old_password, current.password_hash.clone()).await {
+        let proven = match current_password {
+            CurrentPassword::Given(old) => verify(old, current.password_hash.clone()).await,
+            CurrentPassword::Verified(fingerprint) => {
+                crate::signin::fingerprint(&current.password_hash) == fingerprint
+            }
+        };
+        if !proven {
             return Err(crate::authz::access_denied(
                 "The old password is incorrect.".to_owned(),
             ));
@@ -271,9 +307,9 @@ impl Core {
         let _writer = self.writer.lock().await;
         let record = {
             let dir = self.read();
-            let account = account(&dir, &cx.caller)?;
+            let account = dir.account(account_id).ok_or_else(ServiceError::internal)?;
             let latest = account
-                .login_profile(Some(user_id))
+                .login_profile(user_id)
                 .ok_or_else(|| no_such_profile(&name))?;
             if latest.password_hash != current.password_hash {
                 // Changed meanwhile: the old password checked above is no longer current.

@@ -8,7 +8,7 @@ mod groups;
 mod handler;
 mod keys;
 mod last_accessed;
-mod login;
+pub(crate) mod login;
 mod managed;
 pub(crate) mod mfa;
 mod oidc;
