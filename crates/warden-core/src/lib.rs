@@ -7,8 +7,10 @@
 //! itself.
 
 mod authn;
+pub mod authorization_api;
 pub mod authorization_message;
 mod authz;
+pub mod decision_record;
 pub mod dev;
 pub mod directory;
 mod iam;

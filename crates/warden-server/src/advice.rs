@@ -107,7 +107,7 @@ fn lint_body(body: &[u8]) -> Result<Value, ServiceError> {
     serde_json::to_value(findings).map_err(|_| ServiceError::internal())
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut response = (status, Body::from(value.to_string())).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -117,7 +117,7 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 }
 
 /// An error in the shape of AWS's JSON protocols: `{"__type", "message"}`.
-fn json_error(error: &ServiceError) -> Response {
+pub(crate) fn json_error(error: &ServiceError) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(
         status,

@@ -6,6 +6,7 @@
 //! operation runs.
 
 mod advice;
+mod authorize;
 mod oidc_fetch;
 
 pub use oidc_fetch::{FETCH_TIMEOUT, FetcherError, HttpFetcher, MAX_RESPONSE_BYTES};
@@ -51,6 +52,11 @@ pub fn router(backend: impl Into<Backend>) -> Router {
         .route("/_warden/health", get(health))
         .route("/_warden/reset", post(reset))
         .route("/v1/policy/lint", post(advice::lint_endpoint))
+        .route("/v1/authorize", post(authorize::authorize_endpoint))
+        .route(
+            "/v1/authorize/batch",
+            post(authorize::authorize_batch_endpoint),
+        )
         .fallback(query_endpoint)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(backend.into())
