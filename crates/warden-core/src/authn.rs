@@ -135,6 +135,33 @@ impl Core {
         request: &HttpRequest<'_>,
         now: OffsetDateTime,
     ) -> Result<Authenticated, ServiceError> {
+        self.authenticate_with(request, now, warden_sigv4::verify)
+    }
+
+    /// Verifies a request another service received (the authorization API's signed material):
+    /// the service's rules for its credential scope, the body represented by its hash.
+    pub fn authenticate_service_request(
+        &self,
+        request: &HttpRequest<'_>,
+        payload_hash: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Authenticated, ServiceError> {
+        self.authenticate_with(request, now, |req, auth, key, now| {
+            warden_sigv4::verify_service_request(req, auth, key, now, payload_hash)
+        })
+    }
+
+    fn authenticate_with(
+        &self,
+        request: &HttpRequest<'_>,
+        now: OffsetDateTime,
+        verify: impl Fn(
+            &HttpRequest<'_>,
+            &warden_sigv4::ParsedAuth,
+            &SigningKey,
+            i64,
+        ) -> Result<(), warden_sigv4::SigV4Error>,
+    ) -> Result<Authenticated, ServiceError> {
         let auth = match warden_sigv4::parse_auth(request) {
             Ok(Some(auth)) => auth,
             Ok(None) => {
@@ -163,7 +190,7 @@ impl Core {
                     .map(|s| s.claims.secret.as_str())
                     .unwrap_or_default(),
             );
-            warden_sigv4::verify(request, &auth, &signing_key, now.unix_timestamp())
+            verify(request, &auth, &signing_key, now.unix_timestamp())
                 .map_err(|e| sigv4_error(&e))?;
             return Ok(Authenticated {
                 caller,
@@ -235,8 +262,7 @@ impl Core {
                 k
             }
         };
-        warden_sigv4::verify(request, &auth, &signing_key, now.unix_timestamp())
-            .map_err(|e| sigv4_error(&e))?;
+        verify(request, &auth, &signing_key, now.unix_timestamp()).map_err(|e| sigv4_error(&e))?;
         self.key_uses
             .record(key_id, now, auth.service(), auth.region());
         Ok(Authenticated {

@@ -669,7 +669,7 @@ pub(crate) fn authorize(
 }
 
 /// The session policies of a session created without any, where that means no permissions.
-static NO_POLICIES: std::sync::LazyLock<PolicySet> =
+pub(crate) static NO_POLICIES: std::sync::LazyLock<PolicySet> =
     std::sync::LazyLock::new(|| PolicySet::new(Vec::new()));
 
 /// Whose policies decide: a user's, a role session's (its role's, within the session's
@@ -801,6 +801,14 @@ pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) ->
     let caller = &cx.caller;
     let mut ctx = request_info_context(&cx.info, caller.principal.clone(), target)
         .with_resource_account(Some(caller.account_id.clone()));
+    add_caller_keys(&mut ctx, cx, user_id);
+    ctx
+}
+
+/// The keys that come from the caller and its credentials: `aws:userid`, the session's keys,
+/// `aws:PrincipalTag/*`, `aws:FederatedProvider`.
+pub(crate) fn add_caller_keys(ctx: &mut RequestContext, cx: &RequestCx, user_id: &str) {
+    let caller = &cx.caller;
     ctx.insert("aws:userid", vec![user_id.to_owned()]);
     if let Some(session) = &caller.session {
         // Keys only temporary credentials carry. A session created without MFA has
@@ -834,7 +842,6 @@ pub(crate) fn request_context(cx: &RequestCx, user_id: &str, target: &Target) ->
     {
         ctx.insert("aws:FederatedProvider", vec![provider.clone()]);
     }
-    ctx
 }
 
 /// The condition context of a request by `principal`, from the request alone: the global keys
@@ -845,22 +852,7 @@ pub(crate) fn request_info_context(
     principal: Principal,
     target: &Target,
 ) -> RequestContext {
-    let mut ctx = RequestContext::new(principal, target.action, &target.resource);
-    let mut now = String::with_capacity(20);
-    warden_protocol::write_timestamp(&mut now, info.now);
-    ctx.insert("aws:CurrentTime", vec![now]);
-    ctx.insert("aws:EpochTime", vec![info.now.unix_timestamp().to_string()]);
-    ctx.insert(
-        "aws:SecureTransport",
-        vec![info.secure_transport.to_string()],
-    );
-    ctx.insert("aws:RequestedRegion", vec![info.region.clone()]);
-    if let Some(ip) = info.source_ip {
-        ctx.insert("aws:SourceIp", vec![ip.to_string()]);
-    }
-    if let Some(agent) = &info.user_agent {
-        ctx.insert("aws:UserAgent", vec![agent.clone()]);
-    }
+    let mut ctx = global_context(info, principal, target.action, &target.resource);
     for tag in &target.resource_tags {
         ctx.insert(
             &format!("aws:ResourceTag/{}", tag.key),
@@ -875,6 +867,32 @@ pub(crate) fn request_info_context(
     }
     for (key, value) in &target.keys {
         ctx.insert(key, vec![value.clone()]);
+    }
+    ctx
+}
+
+/// The global keys every request has, from the request's facts alone.
+pub(crate) fn global_context(
+    info: &RequestInfo,
+    principal: Principal,
+    action: &str,
+    resource: &str,
+) -> RequestContext {
+    let mut ctx = RequestContext::new(principal, action, resource);
+    let mut now = String::with_capacity(20);
+    warden_protocol::write_timestamp(&mut now, info.now);
+    ctx.insert("aws:CurrentTime", vec![now]);
+    ctx.insert("aws:EpochTime", vec![info.now.unix_timestamp().to_string()]);
+    ctx.insert(
+        "aws:SecureTransport",
+        vec![info.secure_transport.to_string()],
+    );
+    ctx.insert("aws:RequestedRegion", vec![info.region.clone()]);
+    if let Some(ip) = info.source_ip {
+        ctx.insert("aws:SourceIp", vec![ip.to_string()]);
+    }
+    if let Some(agent) = &info.user_agent {
+        ctx.insert("aws:UserAgent", vec![agent.clone()]);
     }
     ctx
 }

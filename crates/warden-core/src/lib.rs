@@ -8,6 +8,7 @@
 
 pub mod audit;
 mod authn;
+pub mod authorization_api;
 pub mod authorization_message;
 mod authz;
 pub mod dev;

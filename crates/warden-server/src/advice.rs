@@ -16,9 +16,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use warden_policy::validate::PolicyKind;
 use warden_protocol::ServiceError;
-use warden_sigv4::HttpRequest;
 
-use crate::{Backend, authenticate, body_error, header_pairs};
+use crate::{Backend, authenticated_body};
 
 /// The action the linter endpoint is authorized as.
 pub const LINT_ACTION: &str = "access-analyzer:ValidatePolicy";
@@ -31,22 +30,11 @@ pub(crate) async fn lint_endpoint(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return json_error(&body_error(&rejection)),
-    };
-    let pairs = header_pairs(&headers);
-    let http = HttpRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &pairs,
-        body: &body,
-    };
-    let (core, cx, _service) = match authenticate(&backend, &http, peer, &headers).await {
-        Ok(authenticated) => authenticated,
-        Err(e) => return json_error(&e),
-    };
+    let (core, cx, body) =
+        match authenticated_body(&backend, peer, &method, &uri, &headers, body).await {
+            Ok(authenticated) => authenticated,
+            Err(e) => return json_error(&e),
+        };
     if let Err(e) = core.authorize_action(&cx, LINT_ACTION, "*") {
         return json_error(&e);
     }
@@ -107,7 +95,7 @@ fn lint_body(body: &[u8]) -> Result<Value, ServiceError> {
     serde_json::to_value(findings).map_err(|_| ServiceError::internal())
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut response = (status, Body::from(value.to_string())).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -117,7 +105,7 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 }
 
 /// An error in the shape of AWS's JSON protocols: `{"__type", "message"}`.
-fn json_error(error: &ServiceError) -> Response {
+pub(crate) fn json_error(error: &ServiceError) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(
         status,

@@ -18,10 +18,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use warden_core::audit::AuditFilter;
 use warden_protocol::ServiceError;
-use warden_sigv4::HttpRequest;
 
 use crate::trail::{self, Trail, Wire};
-use crate::{Backend, authenticate, body_error, header_pairs, json_error_response};
+use crate::{Backend, authenticated_body, json_error_response};
 
 /// The action the lookup is authorized as: CloudTrail's.
 pub const LOOKUP_ACTION: &str = "cloudtrail:LookupEvents";
@@ -114,22 +113,11 @@ pub(crate) async fn lookup_endpoint(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let request_id = warden_core::ids::request_id();
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return json_error_response(&body_error(&rejection), &request_id),
-    };
-    let pairs = header_pairs(&headers);
-    let http = HttpRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &pairs,
-        body: &body,
-    };
-    let (core, cx, _service) = match authenticate(&backend, &http, peer, &headers).await {
-        Ok(authenticated) => authenticated,
-        Err(e) => return json_error_response(&e, &request_id),
-    };
+    let (core, cx, body) =
+        match authenticated_body(&backend, peer, &method, &uri, &headers, body).await {
+            Ok(authenticated) => authenticated,
+            Err(e) => return json_error_response(&e, &request_id),
+        };
     let outcome = async {
         core.authorize_action(&cx, LOOKUP_ACTION, "*")?;
         let filter = filter_of(&body, &cx.caller.account_id)?;

@@ -7,6 +7,7 @@
 
 mod advice;
 mod audit_api;
+mod authorize;
 mod console;
 mod oidc_fetch;
 mod trail;
@@ -58,6 +59,11 @@ pub fn router(backend: impl Into<Backend>) -> Router {
         .route("/v1/policy/lint", post(advice::lint_endpoint))
         .route("/v1/audit/events", post(audit_api::lookup_endpoint))
         .merge(console::routes())
+        .route("/v1/authorize", post(authorize::authorize_endpoint))
+        .route(
+            "/v1/authorize/batch",
+            post(authorize::authorize_batch_endpoint),
+        )
         .fallback(query_endpoint)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(backend.into())
@@ -425,6 +431,28 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(&str, &str)> {
         .iter()
         .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
         .collect()
+}
+
+/// The start of every SigV4-signed JSON endpoint (`/v1/…`): the body, then who sent it.
+pub(crate) async fn authenticated_body(
+    backend: &Backend,
+    peer: SocketAddr,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Arc<Core>, RequestCx, Bytes), ServiceError> {
+    let body = body.map_err(|rejection| body_error(&rejection))?;
+    let pairs = header_pairs(headers);
+    let http = HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &pairs,
+        body: &body,
+    };
+    let (core, cx, _service) = authenticate(backend, &http, peer, headers).await?;
+    Ok((core, cx, body))
 }
 
 /// Who sent `http`, on which service: the `Core` that answers it, the request's context, and

@@ -107,6 +107,7 @@ async fn record_and_answer(
         source_ip: trail.source_ip,
         user_agent: trail.user_agent,
         caller: trail.caller,
+        principal_arn: None,
         unauthenticated: trail.unauthenticated,
         request_parameters: trail.request_parameters,
         response_elements,

@@ -51,9 +51,31 @@ pub(crate) fn write_prefix(
     req: &HttpRequest,
     auth: &ParsedAuth,
 ) -> Result<(), SigV4Error> {
+    write_prefix_with(out, req, auth, UriRules::Normalized)
+}
+
+/// How the path becomes the canonical URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UriRules {
+    /// Every service but S3: dot segments removed, each segment encoded again.
+    Normalized,
+    /// S3: the path exactly as sent (already encoded once by the client), `/` when empty.
+    AsSent,
+}
+
+pub(crate) fn write_prefix_with(
+    out: &mut String,
+    req: &HttpRequest,
+    auth: &ParsedAuth,
+    uri: UriRules,
+) -> Result<(), SigV4Error> {
     out.push_str(req.method);
     out.push('\n');
-    write_uri(out, req.path);
+    match uri {
+        UriRules::Normalized => write_uri(out, req.path),
+        UriRules::AsSent if req.path.is_empty() => out.push('/'),
+        UriRules::AsSent => out.push_str(req.path),
+    }
     out.push('\n');
     write_query(out, req.query, auth.location() == SignatureLocation::Query);
     out.push('\n');
@@ -67,6 +89,7 @@ pub(crate) fn write_prefix(
 }
 
 /// The payload hashes a signature may have used.
+#[derive(Debug)]
 pub(crate) struct PayloadHashes<'a> {
     first: Cow<'a, str>,
     /// `UNSIGNED-PAYLOAD` for a presigned URL without a body.
@@ -119,6 +142,51 @@ pub(crate) fn payload_hashes<'a>(
     Ok(PayloadHashes {
         first: Cow::Owned(body_hash),
         second: presigned_without_body.then_some(UNSIGNED_PAYLOAD),
+    })
+}
+
+/// The SHA-256 of nothing: the payload hash of a request without a body.
+pub const EMPTY_PAYLOAD_SHA256: &str =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// Which payload hashes to try for a request another service received, whose body Warden does
+/// not see: `given` is the service's hex SHA-256 of the body it received (`None`: no body).
+///
+/// An `x-amz-content-sha256` header is what the client signed. A hash there must agree with
+/// `given` when the service gave one (when it did not, the service has taken on checking the
+/// body against the header, as S3 does). `UNSIGNED-PAYLOAD` and the `STREAMING-*` conventions
+/// are S3's: elsewhere `UNSIGNED-PAYLOAD` is honoured only without a body, as in
+/// [`payload_hashes`], and streaming never.
+pub(crate) fn service_payload_hashes<'a>(
+    req: &HttpRequest<'a>,
+    auth: &ParsedAuth,
+    given: Option<&'a str>,
+    s3: bool,
+) -> Result<PayloadHashes<'a>, SigV4Error> {
+    let bodyless = given.is_none_or(|g| g.eq_ignore_ascii_case(EMPTY_PAYLOAD_SHA256));
+    if let Some(claimed) = req.header("x-amz-content-sha256") {
+        let claimed = claimed.trim_matches(' ');
+        let is_hash = claimed.len() == 64 && claimed.bytes().all(|b| b.is_ascii_hexdigit());
+        let acceptable = if is_hash {
+            given.is_none_or(|g| g.eq_ignore_ascii_case(claimed))
+        } else if claimed == UNSIGNED_PAYLOAD {
+            s3 || bodyless
+        } else {
+            s3 && claimed.starts_with("STREAMING-")
+        };
+        if !acceptable {
+            return Err(SigV4Error::ContentSha256Mismatch);
+        }
+        return Ok(PayloadHashes {
+            first: Cow::Borrowed(claimed),
+            second: None,
+        });
+    }
+    let presigned = auth.location() == SignatureLocation::Query;
+    Ok(PayloadHashes {
+        first: Cow::Borrowed(given.unwrap_or(EMPTY_PAYLOAD_SHA256)),
+        // S3's presigned URLs never sign the body.
+        second: (presigned && (bodyless || s3)).then_some(UNSIGNED_PAYLOAD),
     })
 }
 

@@ -199,6 +199,13 @@ pub enum SigV4Error {
     )]
     SignatureDoesNotMatch,
 
+    /// An S3 presigned URL used after `X-Amz-Date` + `X-Amz-Expires`. S3's error and message.
+    #[error("Request has expired")]
+    PresignedUrlExpired {
+        /// When the URL stopped being valid (ISO 8601 basic format).
+        expired_at: String,
+    },
+
     /// The access key id is unknown. Not produced here (the server owns the key store); present
     /// so the server can answer with the same type.
     #[error("The security token included in the request is invalid.")]
@@ -226,7 +233,7 @@ impl SigV4Error {
             | Self::SignatureExpired { .. }
             | Self::SignatureNotYetCurrent { .. }
             | Self::SignatureDoesNotMatch => "SignatureDoesNotMatch",
-            Self::HeadersNotSigned { .. } => "AccessDenied",
+            Self::HeadersNotSigned { .. } | Self::PresignedUrlExpired { .. } => "AccessDenied",
             Self::ContentSha256Mismatch => "XAmzContentSHA256Mismatch",
             Self::InvalidClientTokenId => "InvalidClientTokenId",
         }

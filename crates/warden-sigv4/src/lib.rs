@@ -27,11 +27,11 @@ mod parse;
 mod time;
 mod verify;
 
-pub use canonical::canonical_request;
+pub use canonical::{EMPTY_PAYLOAD_SHA256, canonical_request};
 pub use error::SigV4Error;
 pub use key::SigningKey;
 pub use parse::{ParsedAuth, parse_auth};
-pub use verify::{string_to_sign, verify};
+pub use verify::{string_to_sign, verify, verify_service_request};
 
 /// The only signing algorithm this crate verifies (SigV4 with HMAC-SHA256).
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";

@@ -3,7 +3,10 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::canonical::{canonical_request, estimated_len, payload_hashes, push_hex, write_prefix};
+use crate::canonical::{
+    PayloadHashes, UriRules, canonical_request, estimated_len, payload_hashes, push_hex,
+    service_payload_hashes, write_prefix_with,
+};
 use crate::time::format_iso_basic;
 use crate::{ALGORITHM, HttpRequest, MAX_CLOCK_SKEW_SECONDS, ParsedAuth, SigV4Error, SigningKey};
 
@@ -31,9 +34,72 @@ pub fn verify(
     check_time(auth, now_unix)?;
     check_signed_headers(req, auth)?;
     let payloads = payload_hashes(req, auth)?;
+    check_signature(req, auth, key, &payloads, UriRules::Normalized)
+}
 
+/// Verifies a request that another service received and hands to Warden (the authorization
+/// API): the body stays with the service, which passes its hex SHA-256 as `payload_hash`
+/// (`None` for no body; `req.body` is not read).
+///
+/// The rules are the service's own, by the credential scope's service. For `s3`, S3's: the
+/// canonical URI is the path as sent (no normalization, no second encoding), an
+/// `x-amz-content-sha256` of `UNSIGNED-PAYLOAD` or `STREAMING-…` is accepted (S3 checks streamed
+/// chunks itself), and a presigned URL is valid from 15 minutes before `X-Amz-Date` until
+/// `X-Amz-Expires` seconds after it. For every other service, [`verify`]'s rules.
+pub fn verify_service_request(
+    req: &HttpRequest,
+    auth: &ParsedAuth,
+    key: &SigningKey,
+    now_unix: i64,
+    payload_hash: Option<&str>,
+) -> Result<(), SigV4Error> {
+    let s3 = auth.service() == "s3";
+    match (s3, auth.location(), auth.expires()) {
+        (true, crate::SignatureLocation::Query, Some(expires)) => {
+            check_presigned_s3(auth, now_unix, expires)?
+        }
+        _ => check_time(auth, now_unix)?,
+    }
+    check_signed_headers(req, auth)?;
+    let payloads = service_payload_hashes(req, auth, payload_hash, s3)?;
+    let uri = if s3 {
+        UriRules::AsSent
+    } else {
+        UriRules::Normalized
+    };
+    check_signature(req, auth, key, &payloads, uri)
+}
+
+/// S3's presigned URLs last `X-Amz-Expires` seconds from `X-Amz-Date`.
+fn check_presigned_s3(auth: &ParsedAuth, now_unix: i64, expires: i64) -> Result<(), SigV4Error> {
+    let time = auth.request_time();
+    let latest = now_unix.saturating_add(MAX_CLOCK_SKEW_SECONDS);
+    if time > latest {
+        return Err(SigV4Error::SignatureNotYetCurrent {
+            timestamp: auth.timestamp().to_owned(),
+            latest: format_iso_basic(latest),
+            now: format_iso_basic(now_unix),
+        });
+    }
+    let end = time.saturating_add(expires);
+    if now_unix > end {
+        return Err(SigV4Error::PresignedUrlExpired {
+            expired_at: format_iso_basic(end),
+        });
+    }
+    Ok(())
+}
+
+/// Recomputes the signature over each acceptable payload hash; constant-time comparison.
+fn check_signature(
+    req: &HttpRequest,
+    auth: &ParsedAuth,
+    key: &SigningKey,
+    payloads: &PayloadHashes<'_>,
+    uri: UriRules,
+) -> Result<(), SigV4Error> {
     let mut buffer = String::with_capacity(estimated_len(req));
-    write_prefix(&mut buffer, req, auth)?;
+    write_prefix_with(&mut buffer, req, auth, uri)?;
     let prefix = Sha256::new_with_prefix(buffer.as_bytes());
     // A malformed signature can match nothing; that it is malformed is no secret.
     let Some(provided) = decode_hex_signature(auth.signature()) else {

@@ -66,6 +66,25 @@ impl AuditLog {
         AuditLog { queue }
     }
 
+    /// Appends records (queued together, so they share a transaction); `Ok` once all are
+    /// durable.
+    pub(crate) async fn append_all(&self, records: Vec<AuditRecord>) -> Result<(), ServiceError> {
+        let mut waiting = Vec::with_capacity(records.len());
+        for record in records {
+            let (done, written) = oneshot::channel();
+            if self.queue.send((record, done)).is_err() {
+                return Err(unavailable());
+            }
+            waiting.push(written);
+        }
+        for written in waiting {
+            if !matches!(written.await, Ok(true)) {
+                return Err(unavailable());
+            }
+        }
+        Ok(())
+    }
+
     /// Appends one record; `Ok` once it is durable.
     pub(crate) async fn append(&self, record: AuditRecord) -> Result<(), ServiceError> {
         let (done, written) = oneshot::channel();
@@ -103,8 +122,11 @@ pub struct ApiEvent<'a> {
     pub user_agent: Option<&'a str>,
     /// The authenticated caller; `None` when authentication failed or was not asked for.
     pub caller: Option<&'a Caller>,
-    /// For a caller that is not authenticated: who it claimed to be.
+    /// For a caller that is not authenticated: who it claimed to be (or, for a decision of the
+    /// authorization API, the principal decided about).
     pub unauthenticated: Option<Value>,
+    /// The principal's ARN for queries, when there is no `caller`.
+    pub principal_arn: Option<&'a str>,
     pub request_parameters: Option<Value>,
     pub response_elements: Option<Value>,
     /// `(errorCode, errorMessage)`; an empty code is left out of the record (a failed sign-in)
@@ -267,7 +289,7 @@ impl Core {
         self.audit_log.append(record).await
     }
 
-    fn audit_record(&self, event: &ApiEvent<'_>, dir: &Directory) -> AuditRecord {
+    pub(crate) fn audit_record(&self, event: &ApiEvent<'_>, dir: &Directory) -> AuditRecord {
         let identity = match (event.caller, &event.unauthenticated) {
             (Some(caller), _) => user_identity(caller, dir),
             (None, Some(claimed)) => claimed.clone(),
@@ -314,7 +336,14 @@ impl Core {
         if let Some(extra) = &event.additional_event_data {
             body.insert("additionalEventData".into(), extra.clone());
         }
-        body.insert("requestID".into(), event.request_id.into());
+        body.insert(
+            "requestID".into(),
+            if event.request_id.is_empty() {
+                Value::Null
+            } else {
+                event.request_id.into()
+            },
+        );
         body.insert("eventID".into(), event_id().into());
         body.insert("readOnly".into(), is_read_only(event.name).into());
         body.insert("eventType".into(), event.event_type.into());
@@ -324,7 +353,10 @@ impl Core {
         AuditRecord {
             time_ms: i64::try_from(event.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
             account_id: recipient,
-            principal_arn: event.caller.map(|c| c.arn.clone()),
+            principal_arn: event
+                .caller
+                .map(|c| c.arn.clone())
+                .or_else(|| event.principal_arn.map(str::to_owned)),
             event_name: event.name.to_owned(),
             error_code: event.error.map(|(code, _)| code.to_owned()),
             body: Value::Object(body).to_string(),

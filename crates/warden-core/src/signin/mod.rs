@@ -310,6 +310,7 @@ impl Core {
             _ => None,
         };
         let request_id = crate::ids::request_id();
+        let principal_arn = identity["arn"].as_str().map(str::to_owned);
         let event = crate::audit::ApiEvent {
             time: a.now,
             source: "signin.amazonaws.com",
@@ -319,6 +320,7 @@ impl Core {
             user_agent: a.user_agent,
             caller: None,
             unauthenticated: Some(identity),
+            principal_arn: principal_arn.as_deref(),
             request_parameters: None,
             response_elements: Some(
                 json!({"ConsoleLogin": if success { "Success" } else { "Failure" }}),

@@ -5,8 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation as SdkLocation,
-    SigningSettings, sign,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
+    SignatureLocation as SdkLocation, SigningSettings, UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -43,6 +43,8 @@ pub struct Signing {
     pub unsigned_payload: bool,
     /// Send and sign `x-amz-content-sha256`.
     pub content_sha256_header: bool,
+    /// S3's canonical URI: the path as sent, encoded once, not normalized.
+    pub s3_uri: bool,
 }
 
 impl Default for Signing {
@@ -55,6 +57,7 @@ impl Default for Signing {
             presign_expires: None,
             unsigned_payload: false,
             content_sha256_header: false,
+            s3_uri: false,
         }
     }
 }
@@ -110,6 +113,10 @@ impl Wire {
         if let Some(expires) = how.presign_expires {
             settings.signature_location = SdkLocation::QueryParams;
             settings.expires_in = Some(Duration::from_secs(expires));
+        }
+        if how.s3_uri {
+            settings.percent_encoding_mode = PercentEncodingMode::Single;
+            settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
         }
         if how.content_sha256_header {
             settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
