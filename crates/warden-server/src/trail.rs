@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use warden_core::audit::{ApiEvent, json_body, query_parameters, xml_result};
+use warden_core::audit::{ApiEvent, json_body, omits_response, query_parameters, xml_result};
 use warden_core::{Caller, Core};
 use warden_protocol::{Params, ServiceError};
 
@@ -89,8 +89,9 @@ async fn record_and_answer(
     outcome: Result<String, ServiceError>,
     with_elements: bool,
 ) -> Response {
+    // CloudTrail leaves the answer out of reads and listings.
     let response_elements = match (&outcome, wire) {
-        _ if !with_elements => None,
+        _ if !with_elements || omits_response(trail.name) => None,
         (Ok(body), Wire::Xml(_)) => xml_result(body),
         (Ok(body), Wire::Json) => serde_json::from_str::<Value>(body)
             .ok()

@@ -140,6 +140,17 @@ pub struct ApiEvent<'a> {
     pub additional_event_data: Option<Value>,
 }
 
+/// Whether a call's answer stays out of its record: CloudTrail records `responseElements` for
+/// calls that change something and for those that hand out credentials (`AssumeRole*`,
+/// `GetSessionToken`, `GetFederationToken`), not for reads and listings.
+pub fn omits_response(name: &str) -> bool {
+    let issues_credentials = matches!(name, "GetSessionToken" | "GetFederationToken");
+    !issues_credentials
+        && ["Get", "List", "Describe", "Simulate", "Decode", "Lookup"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
 /// Whether an operation only reads (CloudTrail's `readOnly`).
 pub fn is_read_only(name: &str) -> bool {
     [
@@ -372,5 +383,30 @@ impl Core {
             tracing::error!(error = %e, "audit query failed");
             ServiceError::internal()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_leave_their_answer_out_but_credentials_do_not() {
+        for name in ["GetUser", "ListUsers", "DescribeAccount", "SimulatePrincipalPolicy"] {
+            assert!(omits_response(name), "{name}");
+        }
+        for name in ["CreateUser", "AssumeRole", "GetSessionToken", "GetFederationToken"] {
+            assert!(!omits_response(name), "{name}");
+        }
+        assert!(is_read_only("ListUsers") && is_read_only("AssumeRole"));
+        assert!(!is_read_only("CreateUser"));
+    }
+
+    #[test]
+    fn event_ids_are_version_4_uuids() {
+        let id = event_id();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert_ne!(id, event_id());
     }
 }
