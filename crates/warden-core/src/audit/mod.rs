@@ -392,10 +392,20 @@ mod tests {
 
     #[test]
     fn reads_leave_their_answer_out_but_credentials_do_not() {
-        for name in ["GetUser", "ListUsers", "DescribeAccount", "SimulatePrincipalPolicy"] {
+        for name in [
+            "GetUser",
+            "ListUsers",
+            "DescribeAccount",
+            "SimulatePrincipalPolicy",
+        ] {
             assert!(omits_response(name), "{name}");
         }
-        for name in ["CreateUser", "AssumeRole", "GetSessionToken", "GetFederationToken"] {
+        for name in [
+            "CreateUser",
+            "AssumeRole",
+            "GetSessionToken",
+            "GetFederationToken",
+        ] {
             assert!(!omits_response(name), "{name}");
         }
         assert!(is_read_only("ListUsers") && is_read_only("AssumeRole"));
