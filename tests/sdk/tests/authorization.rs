@@ -111,17 +111,10 @@ async fn group_policy_grants_to_members() {
 async fn unimplemented_operation_is_not_implemented() {
     let warden = Warden::start().await;
     let iam = warden.root_iam().await;
-    // Login profiles arrive with a later release.
-    let user = unique("nolp");
-    iam.create_user()
-        .user_name(&user)
-        .send()
-        .await
-        .or_fail("CreateUser");
+    // An IAM operation this release does not implement.
     let failure = service_failure(
-        iam.create_login_profile()
-            .user_name(&user)
-            .password("Correct-Horse-9")
+        iam.generate_organizations_access_report()
+            .entity_path("o-a1b2c3d4e5/r-ab12")
             .send()
             .await,
     );
