@@ -136,6 +136,26 @@ async fn sign_in_form(Path(account): Path<String>, headers: HeaderMap) -> Respon
 }
 
 /// A sign-in form's fields, once its anti-forgery token checked out.
+/// What every sign-in step's form post starts with: a real account path, a form with a valid
+/// anti-forgery token, and the service; otherwise the page to answer instead.
+async fn sign_in_step(
+    backend: &Backend,
+    account: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(std::collections::HashMap<String, String>, String, Arc<Core>), Response> {
+    if !web::valid_account(account) {
+        return Err(no_such_page());
+    }
+    let Some((fields, csrf)) = checked_form(headers, body) else {
+        return Err(stale_form(account));
+    };
+    let Some(core) = console_core(backend).await else {
+        return Err(unavailable());
+    };
+    Ok((fields, csrf, core))
+}
+
 fn checked_form(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -226,14 +246,9 @@ async fn sign_in_submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if !web::valid_account(&account) {
-        return no_such_page();
-    }
-    let Some((fields, csrf)) = checked_form(&headers, body) else {
-        return stale_form(&account);
-    };
-    let Some(core) = console_core(&backend).await else {
-        return unavailable();
+    let (fields, csrf, core) = match sign_in_step(&backend, &account, &headers, body).await {
+        Ok(step) => step,
+        Err(page) => return page,
     };
     let root = fields.get("kind").is_some_and(|k| k == "root");
     let user_name = fields.get("user_name").map_or("", |s| s.trim());
@@ -288,14 +303,9 @@ async fn mfa_submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if !web::valid_account(&account) {
-        return no_such_page();
-    }
-    let Some((fields, csrf)) = checked_form(&headers, body) else {
-        return stale_form(&account);
-    };
-    let Some(core) = console_core(&backend).await else {
-        return unavailable();
+    let (fields, csrf, core) = match sign_in_step(&backend, &account, &headers, body).await {
+        Ok(step) => step,
+        Err(page) => return page,
     };
     let challenge = fields.get("challenge").map_or("", String::as_str);
     let code = fields.get("code").map_or("", String::as_str);
@@ -334,14 +344,9 @@ async fn new_password_submit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if !web::valid_account(&account) {
-        return no_such_page();
-    }
-    let Some((fields, csrf)) = checked_form(&headers, body) else {
-        return stale_form(&account);
-    };
-    let Some(core) = console_core(&backend).await else {
-        return unavailable();
+    let (fields, csrf, core) = match sign_in_step(&backend, &account, &headers, body).await {
+        Ok(step) => step,
+        Err(page) => return page,
     };
     let challenge = fields.get("challenge").map_or("", String::as_str);
     let new_password = fields.get("new_password").cloned().unwrap_or_default();
